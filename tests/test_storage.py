@@ -248,3 +248,29 @@ def test_postgres_is_not_migrated_on_start_and_health_says_what_to_run(make_app,
         assert response.status_code == 503 and response.json["checks"]["database"] == reason
     finally:
         app.extensions["advisor_db"].engine.dispose()
+
+
+@pytest.mark.parametrize("value, days", [(None, 0), (0, 0), ("30", 30), (365, 365)])
+def test_retention_days_setting(make_app, value, days):
+    from tests.conftest import MINI_PACKS
+
+    assert make_app(RULES_DIR=str(MINI_PACKS), RETENTION_DAYS=value).config["RETENTION_DAYS"] == days
+
+
+@pytest.mark.parametrize("value", [-1, "a year"])
+def test_bad_retention_days_stop_the_start(make_app, value):
+    from tests.conftest import MINI_PACKS
+
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        make_app(RULES_DIR=str(MINI_PACKS), RETENTION_DAYS=value)
+
+
+def test_errors_do_not_show_answers(store_app):
+    from sqlalchemy.exc import StatementError
+
+    with store_app.app_context():
+        session = storage.get_session()
+        with pytest.raises(StatementError) as failed:
+            session.execute(text("SELECT nothing FROM assessments WHERE id = :id"), {"id": "secret-id-value"})
+        session.rollback()
+    assert "secret-id-value" not in str(failed.value)

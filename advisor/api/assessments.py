@@ -77,7 +77,7 @@ def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
         "ruleset": assessment.ruleset,
         "created_at": assessment.created_at,
         "updated_at": assessment.updated_at,
-        "expires_at": storage.expires_at(assessment, int(current_app.config["RETENTION_DAYS"] or 0)),
+        "expires_at": storage.expires_at(assessment, current_app.config["RETENTION_DAYS"]),
     }
 
 

@@ -64,7 +64,7 @@ def purge_command(days: int | None) -> None:
     if not retention:
         click.echo("Retention is off (RETENTION_DAYS=0): nothing deleted.")
         return
-    deleted = service.purge_expired(int(retention))
+    deleted = service.purge_expired(retention)
     click.echo(f"Deleted {deleted} assessment(s) not changed in {retention} days.")
 
 

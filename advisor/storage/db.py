@@ -8,7 +8,6 @@ the session when the app context ends. The engine knows nothing of requests.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import logging
 from contextlib import contextmanager
@@ -28,6 +27,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+try:
+    import fcntl
+except ImportError:  # Windows: no gunicorn there, so no workers migrating side by side
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("advisor.storage")
 
@@ -62,7 +66,8 @@ def database_url(app: Flask) -> str:
 def make_engine(url: str) -> Engine:
     """An engine that survives restarts of the server (pre-ping) and shares SQLite safely."""
     parsed = make_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: answers and ids stay out of error messages and logs.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             options["poolclass"] = StaticPool  # one in-memory database shared by every session
@@ -94,6 +99,7 @@ def _app_context_id() -> int:
 def init_app(app: Flask) -> Database:
     from . import cli
 
+    app.config["RETENTION_DAYS"] = retention_days(app.config.get("RETENTION_DAYS"))
     engine = make_engine(database_url(app))
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     database = Database(engine, scoped_session(factory, scopefunc=_app_context_id))
@@ -110,6 +116,17 @@ def init_app(app: Flask) -> Database:
         advisor.health_checks["database"] = lambda: check(database.engine)
     cli.register(app)
     return database
+
+
+def retention_days(value: Any) -> int:
+    """RETENTION_DAYS as a whole number of days, 0 (keep forever) when unset."""
+    try:
+        days = int(value or 0)
+    except (TypeError, ValueError):
+        raise ValueError(f"RETENTION_DAYS must be a whole number of days, not {value!r}") from None
+    if days < 0:
+        raise ValueError(f"RETENTION_DAYS must be 0 (keep forever) or more, not {days}")
+    return days
 
 
 def get_db() -> Database:
@@ -167,7 +184,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     and two gunicorn workers would otherwise both create the tables. PostgreSQL migrations run
     once from the CLI and take the locks of their own transaction."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
+    if not database or database == ":memory:" or fcntl is None:
         yield
         return
     with open(f"{database}.migrate.lock", "a") as handle:
