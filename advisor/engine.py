@@ -388,6 +388,8 @@ def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of option ids", None
         known = question.option_ids()
+        if len(value) > len(known):
+            return f"lists {len(value)} options; the question has {len(known)}", None
         unknown = [v for v in value if v not in known]
         if unknown:
             return f"unknown option '{unknown[0]}' (known: {', '.join(known)})", None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 LANGS = ("nl", "en")
+MAX_ANSWERS = 500
+"""More answers than any questionnaire has questions: a body over it is refused before parsing them."""
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -25,7 +27,8 @@ class LangQuerySchema(Schema):
 
 class AdviceRequestSchema(Schema):
     answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
+        keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(metadata=ANSWER_VALUE_DOC),
+        required=True, validate=validate.Length(max=MAX_ANSWERS),
         metadata={"description": "Question id to answer. Skipped questions are left out."},
     )
     lang = fields.String(validate=validate.OneOf(LANGS))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import localize
 from ..plugins import describe
 from . import schemas
+from .blueprint import Blueprint
 from .problems import problem
 
 blp = Blueprint(
