@@ -1,0 +1,31 @@
+"""Samenwerkingswijzer: advises which collaboration form fits, and why.
+
+``create_app`` builds the Flask application; importing this package starts nothing.
+Plugin authors need one import: ``from advisor import hookimpl``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .hookspecs import hookimpl
+
+__all__ = ["create_app", "hookimpl"]
+__version__ = "1.0.0"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
+    from . import config, extension
+    from .api import register_api
+
+    instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
+    config.load(app, test_config)
+    extension.init_app(app)
+    register_api(app)
+    return app

@@ -1,0 +1,204 @@
+"""Marshmallow schemas of the JSON API: they validate requests, dump responses and, through
+flask-smorest, are the OpenAPI spec. One schema per thing a platform sends or receives."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+LANGS = ("nl", "en")
+ANSWER_VALUE_DOC = {
+    "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
+    "oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "integer"},
+    ],
+}
+
+
+class LangQuerySchema(Schema):
+    lang = fields.String(
+        validate=validate.OneOf(LANGS),
+        metadata={"description": "Language of the texts; defaults to Accept-Language, then Dutch."},
+    )
+
+
+class AdviceRequestSchema(Schema):
+    answers = fields.Dict(
+        keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
+        metadata={"description": "Question id to answer. Skipped questions are left out."},
+    )
+    lang = fields.String(validate=validate.OneOf(LANGS))
+
+
+# --- Questionnaire -----------------------------------------------------------------------------
+
+
+class OptionSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class QuestionSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["choice", "multi", "integer"]))
+    text = fields.String(required=True)
+    help = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    step = fields.String(allow_none=True)
+    options = fields.List(fields.Nested(OptionSchema), required=True)
+    min = fields.Integer(allow_none=True)
+    max = fields.Integer(allow_none=True)
+
+
+class StepSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    intro = fields.String(required=True)
+    questions = fields.List(fields.Nested(QuestionSchema), required=True)
+
+
+class PackRefSchema(Schema):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+
+
+class RulesetSchema(Schema):
+    fingerprint = fields.String(required=True, metadata={"description": "SHA-256 over every plugin's id, version and content."})
+    packs = fields.List(fields.Nested(PackRefSchema), required=True)
+
+
+class QuestionnaireSchema(Schema):
+    lang = fields.String(required=True)
+    steps = fields.List(fields.Nested(StepSchema), required=True)
+    ruleset = fields.Nested(RulesetSchema, required=True)
+
+
+# --- Forms -------------------------------------------------------------------------------------
+
+
+class FormSchema(Schema):
+    id = fields.String(required=True)
+    order = fields.Integer(required=True, metadata={"description": "1 is the lightest form."})
+    name = fields.String(required=True)
+    summary = fields.String(required=True)
+    description = fields.String(required=True)
+    strengths = fields.List(fields.String(), required=True)
+    weaknesses = fields.List(fields.String(), required=True)
+
+
+class FormsSchema(Schema):
+    lang = fields.String(required=True)
+    forms = fields.List(fields.Nested(FormSchema), required=True)
+
+
+# --- Advice ------------------------------------------------------------------------------------
+
+
+class RankedFormSchema(Schema):
+    form = fields.String(required=True)
+    score = fields.Float(required=True)
+    share = fields.Float(required=True, metadata={"description": "Share of the positive scores, 0..1."})
+
+
+class TriggerSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+    answer = fields.Raw(required=True, metadata=ANSWER_VALUE_DOC)
+    answer_text = fields.String(required=True)
+
+
+class RiskSchema(Schema):
+    id = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(["critical", "warning", "info"]))
+    title = fields.String(required=True)
+    why = fields.String(required=True)
+    advice = fields.String(required=True, metadata={"description": "What to do about it."})
+    source = fields.String(required=True)
+    pack = fields.String(required=True)
+    triggers = fields.List(fields.Nested(TriggerSchema), required=True,
+                           metadata={"description": "The answers that made the risk fire."})
+
+
+class ExplanationSchema(Schema):
+    rule = fields.String(required=True)
+    pack = fields.String(required=True)
+    contributions = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    because = fields.String(required=True)
+    source = fields.String(required=True)
+    triggers = fields.List(fields.Nested(TriggerSchema), required=True)
+
+
+class ConditionSchema(Schema):
+    id = fields.String(required=True)
+    text = fields.String(required=True)
+    pack = fields.String(required=True)
+    source = fields.String(required=True)
+
+
+class CompletenessSchema(Schema):
+    answered = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    required_missing = fields.List(fields.String(), required=True)
+
+
+class PluginFailureSchema(Schema):
+    plugin = fields.String(required=True)
+    hook = fields.String(required=True)
+    error = fields.String(required=True)
+
+
+class AdviceSchema(Schema):
+    recommended = fields.String(required=True)
+    ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
+    margin = fields.Float(required=True, metadata={"description": "Score gap between the first two forms."})
+    tie_break = fields.Boolean(required=True, metadata={"description": "True when a near-tie was settled toward the lighter form."})
+    risks = fields.List(fields.Nested(RiskSchema), required=True)
+    explanation = fields.List(fields.Nested(ExplanationSchema), required=True)
+    conditions = fields.List(fields.Nested(ConditionSchema), required=True)
+    completeness = fields.Nested(CompletenessSchema, required=True)
+    ruleset = fields.Nested(RulesetSchema, required=True)
+    lang = fields.String(required=True)
+    incomplete = fields.Boolean(required=True, metadata={"description": "True when a plugin failed and its rules are missing."})
+    failed_plugins = fields.List(fields.Nested(PluginFailureSchema), required=True)
+
+
+# --- Plugins and health ----------------------------------------------------------------------
+
+
+class PluginSchema(Schema):
+    name = fields.String(required=True)
+    version = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["builtin", "entrypoint", "directory", "registered"]))
+    source = fields.String(required=True)
+    hooks = fields.List(fields.String(), required=True)
+
+
+class PluginsSchema(Schema):
+    plugins = fields.List(fields.Nested(PluginSchema), required=True)
+    ruleset = fields.Nested(RulesetSchema, required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+    plugins = fields.Integer(required=True)
+    ruleset = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused."},
+    )
+    failed_plugins = fields.List(fields.Nested(PluginFailureSchema))

@@ -1,0 +1,169 @@
+"""The /api/v1 routes: thin faces over the engine, schemas in and out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint, abort
+
+from ..engine import AnswersError, PluginFailed
+from ..extension import get_advisor
+from ..model import localize
+from ..plugins import describe
+from . import schemas
+from .problems import problem
+
+blp = Blueprint(
+    "api_v1", __name__, url_prefix="/api/v1",
+    description="Questionnaire, forms and advice for other platforms.",
+)
+
+JSON_MIMETYPES = ("application/json",)
+
+
+@blp.before_request
+def require_json_body():
+    """A body that is not JSON gets 415, not a confusing 'field missing'."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        mimetype = request.mimetype or ""
+        if mimetype not in JSON_MIMETYPES and not mimetype.endswith("+json"):
+            abort(415, message="Send the body as application/json.")
+
+
+def pick_lang(explicit: str | None = None) -> str:
+    """The asked language: the body or ?lang=, then Accept-Language, then the default."""
+    languages = current_app.config["LANGUAGES"]
+    if explicit in languages:
+        return explicit
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["DEFAULT_LANG"]
+
+
+def ruleset_dict() -> dict[str, Any]:
+    ruleset = get_advisor().engine.ruleset
+    return {"fingerprint": ruleset.fingerprint,
+            "packs": [{"id": p.id, "version": p.version} for p in ruleset.packs]}
+
+
+def questionnaire_data(lang: str) -> dict[str, Any]:
+    """The questionnaire in one language, built once per language and app."""
+    advisor = get_advisor()
+    key = ("questionnaire", lang)
+    if key not in advisor.cache:
+        advisor.cache[key] = _build_questionnaire(lang)
+    return advisor.cache[key]
+
+
+def _build_questionnaire(lang: str) -> dict[str, Any]:
+    engine = get_advisor().engine
+    steps = sorted(engine.steps.values(), key=lambda s: s.order)
+    grouped: dict[str, list[dict[str, Any]]] = {step.id: [] for step in steps}
+    loose = []
+    for question in engine.ordered_questions:
+        entry = {
+            "id": question.id, "kind": question.kind, "text": localize(question.text, lang),
+            "help": localize(question.help, lang), "required": question.required,
+            "step": question.step,
+            "options": [{"id": o.id, "label": localize(o.label, lang)} for o in question.options],
+            "min": question.min, "max": question.max,
+        }
+        (grouped[question.step] if question.step in grouped else loose).append(entry)
+    step_list = [
+        {"id": s.id, "title": localize(s.title, lang), "intro": localize(s.intro, lang),
+         "questions": grouped[s.id]}
+        for s in steps if grouped[s.id]
+    ]
+    if loose and step_list:
+        step_list[-1]["questions"].extend(loose)
+    return {"lang": lang, "steps": step_list, "ruleset": ruleset_dict()}
+
+
+def forms_data(lang: str) -> dict[str, Any]:
+    engine = get_advisor().engine
+    forms = sorted(engine.forms.values(), key=lambda f: f.order)
+    return {"lang": lang, "forms": [
+        {"id": f.id, "order": f.order, "name": localize(f.name, lang),
+         "summary": localize(f.summary, lang), "description": localize(f.description, lang),
+         "strengths": list(f.strengths.get(lang) or f.strengths.get("nl") or []),
+         "weaknesses": list(f.weaknesses.get(lang) or f.weaknesses.get("nl") or [])}
+        for f in forms
+    ]}
+
+
+def give_advice(answers: Any, lang: str):
+    """Run the engine; answer its refusals as problem details."""
+    try:
+        return get_advisor().engine.advise(answers, lang)
+    except AnswersError as exc:
+        abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
+    except PluginFailed as exc:
+        abort(503, message="A rule plugin failed and strict mode is on.",
+              failed_plugins=[_failure(f) for f in exc.failures])
+
+
+def _failure(failure) -> dict[str, str]:
+    return {"plugin": failure.plugin, "hook": failure.hook, "error": failure.error}
+
+
+@blp.route("/questionnaire")
+@blp.arguments(schemas.LangQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.QuestionnaireSchema)
+@blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
+def questionnaire(lang: str | None = None):
+    """The questionnaire: steps, questions, options and help texts in the asked language."""
+    return questionnaire_data(pick_lang(lang))
+
+
+@blp.route("/forms")
+@blp.arguments(schemas.LangQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.FormsSchema)
+@blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
+def forms(lang: str | None = None):
+    """The collaboration forms, from light to heavy, with strengths and weaknesses."""
+    return forms_data(pick_lang(lang))
+
+
+@blp.route("/advice", methods=["POST"])
+@blp.arguments(schemas.AdviceRequestSchema)
+@blp.response(200, schemas.AdviceSchema, headers={
+    "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
+                        "schema": {"type": "string"}},
+})
+@blp.alt_response(400, schema=schemas.ProblemSchema, description="The body is not valid JSON.")
+@blp.alt_response(413, schema=schemas.ProblemSchema, description="The body is larger than allowed.")
+@blp.alt_response(415, schema=schemas.ProblemSchema, description="The body is not JSON.")
+@blp.alt_response(422, schema=schemas.ProblemSchema, description="Answers that do not fit, by field.")
+@blp.alt_response(503, schema=schemas.ProblemSchema, description="A plugin failed in strict mode.")
+def advice(body: dict[str, Any]):
+    """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
+    result = give_advice(body["answers"], pick_lang(body.get("lang")))
+    return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
+
+
+@blp.route("/plugins")
+@blp.response(200, schemas.PluginsSchema)
+def plugins():
+    """The loaded plugins (built-in packs included) with version, kind and hooks."""
+    return {"plugins": describe(get_advisor().plugins), "ruleset": ruleset_dict()}
+
+
+@blp.route("/health")
+@blp.response(200, schemas.HealthSchema)
+@blp.alt_response(503, schema=schemas.HealthSchema, description="A dependency is down.")
+def health():
+    """Liveness and readiness for load balancers."""
+    advisor = get_advisor()
+    checks = {"engine": "ok"}
+    for name, check in advisor.health_checks.items():
+        checks[name] = check()
+    healthy = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if healthy else "degraded", "plugins": len(advisor.plugins),
+            "ruleset": advisor.engine.ruleset.fingerprint, "checks": checks}
+    return body, 200 if healthy else 503
+
+
+__all__ = ["blp", "pick_lang", "questionnaire_data", "forms_data", "give_advice", "problem"]

@@ -1,0 +1,243 @@
+"""Conditions over answers, written as data in rule packs and compiled once into closures.
+
+A ``when`` table is never evaluated as code. It is checked against the loaded questions when
+the pack loads (so a typo is a start-up error naming the field) and compiled into small
+closures, so an advice costs a few function calls per rule and no parsing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Form, Question
+
+Context = Mapping[str, Any]
+"""What a condition sees: the answers, plus ``@recommended`` while risks are assessed."""
+
+RECOMMENDED = "@recommended"
+GROUP_KEYS = ("all", "any", "not")
+ADVICE_KEYS = ("recommended",)
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be compiled; `field` is the dotted path inside the rule."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A compiled condition: call ``test(context)``; ``reads`` names the questions it looks at.
+
+    ``guard`` is ``(question id, options)`` when the condition can only hold if that choice
+    question has one of those options: the pack indexes rules by it to skip most of them.
+    """
+
+    test: Callable[[Context], bool]
+    reads: tuple[str, ...]
+    guard: tuple[str, frozenset[str]] | None = None
+
+
+def always(_: Context) -> bool:
+    return True
+
+
+TRUE = Condition(test=always, reads=())
+
+
+def compile_condition(
+    when: Mapping[str, Any] | None,
+    questions: Mapping[str, Question],
+    forms: Mapping[str, Form],
+    *,
+    allow_advice: bool,
+    path: str = "when",
+) -> Condition:
+    """Check `when` against the questions and forms and compile it.
+
+    Raises :class:`ConditionError` naming the field, e.g.
+    ``when.horizon: unknown option 'forever' (known: months, years, permanent)``.
+    """
+    if when is None:
+        return TRUE
+    compiler = _Compiler(questions, forms, allow_advice)
+    return compiler.table(when, path)
+
+
+class _Compiler:
+    def __init__(
+        self, questions: Mapping[str, Question], forms: Mapping[str, Form], allow_advice: bool
+    ) -> None:
+        self.questions = questions
+        self.forms = forms
+        self.allow_advice = allow_advice
+
+    def table(self, when: Any, path: str) -> Condition:
+        if not isinstance(when, Mapping):
+            raise ConditionError(path, "must be a table of conditions")
+        if not when:
+            raise ConditionError(path, "is empty; leave it out to mean 'always'")
+        parts = [self.entry(key, value, f"{path}.{key}") for key, value in when.items()]
+        return _all_of(parts)
+
+    def entry(self, key: str, value: Any, path: str) -> Condition:
+        if key == "all" or key == "any":
+            if not isinstance(value, list) or not value:
+                raise ConditionError(path, "must be a non-empty list of tables")
+            parts = [self.table(item, f"{path}[{i}]") for i, item in enumerate(value)]
+            return _all_of(parts) if key == "all" else _any_of(parts)
+        if key == "not":
+            inner = self.table(value, path)
+            inner_test = inner.test
+            return Condition(test=lambda ctx: not inner_test(ctx), reads=inner.reads)
+        if key == "recommended":
+            return self.recommended(value, path)
+        question = self.questions.get(key)
+        if question is None:
+            raise ConditionError(path, f"unknown question '{key}'")
+        return self.question(question, value, path)
+
+    def recommended(self, value: Any, path: str) -> Condition:
+        if not self.allow_advice:
+            raise ConditionError(path, "'recommended' can only be used in risks and conditions")
+        if isinstance(value, Mapping):
+            return self.compare_form(value, path)
+        wanted = frozenset(self.form_ids(value, path))
+        return Condition(test=lambda ctx: ctx.get(RECOMMENDED) in wanted, reads=())
+
+    def compare_form(self, value: Mapping[str, Any], path: str) -> Condition:
+        if len(value) != 1 or next(iter(value)) not in ("heavier_than", "lighter_than"):
+            raise ConditionError(path, "must be { heavier_than = \"<question>\" } or { lighter_than = ... }")
+        direction, question_id = next(iter(value.items()))
+        if question_id not in self.questions:
+            raise ConditionError(f"{path}.{direction}", f"unknown question '{question_id}'")
+        order = {form.id: form.order for form in self.forms.values()}
+        heavier = direction == "heavier_than"
+
+        def test(ctx: Context) -> bool:
+            mine = order.get(ctx.get(RECOMMENDED))
+            theirs = order.get(ctx.get(question_id))
+            if mine is None or theirs is None:
+                return False
+            return mine > theirs if heavier else mine < theirs
+
+        return Condition(test=test, reads=(question_id,))
+
+    def form_ids(self, value: Any, path: str) -> list[str]:
+        ids = [value] if isinstance(value, str) else value
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise ConditionError(path, "must be a form id or a list of form ids")
+        for form_id in ids:
+            if form_id not in self.forms:
+                known = ", ".join(self.forms)
+                raise ConditionError(path, f"unknown form '{form_id}' (known: {known})")
+        return ids
+
+    def question(self, question: Question, value: Any, path: str) -> Condition:
+        qid = question.id
+        if isinstance(value, (str, list)):
+            return self.one_of(question, value, path)
+        if not isinstance(value, Mapping) or not value:
+            raise ConditionError(path, "must be an option, a list of options or a table")
+        parts: list[Condition] = []
+        for op, arg in value.items():
+            op_path = f"{path}.{op}"
+            if op == "answered":
+                if not isinstance(arg, bool):
+                    raise ConditionError(op_path, "must be true or false")
+                parts.append(
+                    Condition(test=(lambda ctx: qid in ctx) if arg else (lambda ctx: qid not in ctx),
+                              reads=(qid,))
+                )
+            elif op in ("any", "all"):
+                parts.append(self.contains(question, op, arg, op_path))
+            elif op in ("at_least", "at_most"):
+                parts.append(self.count(question, op, arg, op_path))
+            elif op in ("min", "max"):
+                parts.append(self.bound(question, op, arg, op_path))
+            else:
+                raise ConditionError(
+                    op_path, "unknown test (known: answered, any, all, at_least, at_most, min, max)"
+                )
+        return _all_of(parts)
+
+    def options(self, question: Question, value: Any, path: str) -> frozenset[str]:
+        if question.kind == "integer":
+            raise ConditionError(path, f"'{question.id}' is a number; use {{ min = …, max = … }}")
+        ids = [value] if isinstance(value, str) else value
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise ConditionError(path, "must be an option id or a non-empty list of option ids")
+        known = question.option_ids()
+        for option in ids:
+            if option not in known:
+                raise ConditionError(path, f"unknown option '{option}' (known: {', '.join(known)})")
+        return frozenset(ids)
+
+    def one_of(self, question: Question, value: Any, path: str) -> Condition:
+        wanted = self.options(question, value, path)
+        qid = question.id
+        if question.kind == "multi":
+            return Condition(
+                test=lambda ctx: not wanted.isdisjoint(ctx.get(qid, ())), reads=(qid,)
+            )
+        return Condition(test=lambda ctx: ctx.get(qid) in wanted, reads=(qid,), guard=(qid, wanted))
+
+    def contains(self, question: Question, op: str, arg: Any, path: str) -> Condition:
+        wanted = self.options(question, arg, path)
+        qid = question.id
+        if op == "any":
+            return self.one_of(question, sorted(wanted), path)
+        if question.kind != "multi":
+            raise ConditionError(path, f"'all' needs a multi question; '{qid}' is {question.kind}")
+        return Condition(test=lambda ctx: wanted.issubset(ctx.get(qid, ())), reads=(qid,))
+
+    def count(self, question: Question, op: str, arg: Any, path: str) -> Condition:
+        qid = question.id
+        if question.kind != "multi":
+            raise ConditionError(path, f"'{op}' needs a multi question; '{qid}' is {question.kind}")
+        if not _is_int(arg) or arg < 0:
+            raise ConditionError(path, "must be a whole number of 0 or more")
+        if op == "at_least":
+            return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) >= arg, reads=(qid,))
+        return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) <= arg, reads=(qid,))
+
+    def bound(self, question: Question, op: str, arg: Any, path: str) -> Condition:
+        qid = question.id
+        if question.kind != "integer":
+            raise ConditionError(path, f"'{op}' needs a number question; '{qid}' is {question.kind}")
+        if not _is_int(arg):
+            raise ConditionError(path, "must be a whole number")
+        low, high = question.min, question.max
+        if (low is not None and arg < low) or (high is not None and arg > high):
+            raise ConditionError(path, f"{arg} lies outside the question's range {low}–{high}")
+        if op == "min":
+            return Condition(test=lambda ctx: qid in ctx and ctx[qid] >= arg, reads=(qid,))
+        return Condition(test=lambda ctx: qid in ctx and ctx[qid] <= arg, reads=(qid,))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _reads(parts: list[Condition]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(qid for part in parts for qid in part.reads))
+
+
+def _all_of(parts: list[Condition]) -> Condition:
+    if len(parts) == 1:
+        return parts[0]
+    tests = tuple(part.test for part in parts)
+    guard = next((part.guard for part in parts if part.guard), None)
+    return Condition(test=lambda ctx: all(t(ctx) for t in tests), reads=_reads(parts), guard=guard)
+
+
+def _any_of(parts: list[Condition]) -> Condition:
+    if len(parts) == 1:
+        return parts[0]
+    tests = tuple(part.test for part in parts)
+    return Condition(test=lambda ctx: any(t(ctx) for t in tests), reads=_reads(parts))

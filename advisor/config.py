@@ -1,0 +1,72 @@
+"""Configuration: one list of defaults, then a file, then the environment, or the test mapping.
+
+Every key can be set in the environment by prefixing it with ``ADVISOR_`` (``ADVISOR_TIE_MARGIN``).
+Values from the environment are parsed as JSON where they can be (numbers, booleans, lists),
+and list settings also accept a comma-separated string.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Plugins
+    "RULES_DIR": str(REPO_ROOT / "rules"),
+    "PLUGINS_DIR": None,
+    "PLUGINS_ALLOW": [],
+    "PLUGINS_DENY": [],
+    "PLUGINS_ENTRY_POINTS": True,
+    "PLUGINS_STRICT": False,
+    "PLUGINS_TRACE": False,
+    # The advice
+    "TIE_MARGIN": 1.0,
+    "DEFAULT_LANG": "nl",
+    "LANGUAGES": ["nl", "en"],
+    # HTTP
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SECRET_KEY": None,
+}
+
+LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES")
+
+
+def load(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        config_file = os.environ.get("ADVISOR_CONFIG_FILE")
+        if config_file:
+            app.config.from_pyfile(config_file)
+        else:
+            app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("ADVISOR")
+    else:
+        app.config.from_mapping(test_config)
+    for key in LIST_KEYS:
+        value = app.config.get(key)
+        if isinstance(value, str):
+            app.config[key] = [part.strip() for part in value.split(",") if part.strip()]
+    if not app.config.get("SECRET_KEY"):
+        # A random key per process would break sessions across gunicorn workers; derive one
+        # from the instance folder instead and tell operators to set their own.
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+
+def _instance_secret(app: Flask) -> str:
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    os.replace(tmp, path)
+    return path.read_text().strip()

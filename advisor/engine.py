@@ -1,0 +1,403 @@
+"""The advice engine: answers in, a ranked, explained advice out. Pure Python, no Flask.
+
+The engine knows no rule. At start-up it asks the plugins for steps, questions, forms and risks
+(checking ids for collisions), lets every plugin validate its rules, and fingerprints the rule
+set. Per advice it calls each plugin's hook implementation itself, rather than through pluggy's
+one-shot hook call, so a plugin that raises or returns nonsense is named and contained instead
+of failing the whole advice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import pluggy
+
+from .model import (
+    SEVERITY_ORDER,
+    Advice,
+    Answers,
+    Completeness,
+    ConditionItem,
+    Contribution,
+    ExplanationItem,
+    Form,
+    PackRef,
+    PluginFailure,
+    Question,
+    RankedForm,
+    RiskDefinition,
+    RiskFinding,
+    RiskItem,
+    Ruleset,
+    Step,
+    SuccessCondition,
+    Trigger,
+    localize,
+)
+from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
+
+log = logging.getLogger("advisor.engine")
+trace_log = logging.getLogger("advisor.trace")
+
+DEFAULT_TIE_MARGIN = 1.0
+
+
+class AnswersError(ValueError):
+    """Answers that do not fit the questionnaire; `errors` maps ``answers.<id>`` to reasons."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+class PluginFailed(RuntimeError):
+    """Raised in strict mode when a plugin fails during an advice."""
+
+    def __init__(self, failures: Sequence[PluginFailure]) -> None:
+        super().__init__("; ".join(f"{f.plugin}.{f.hook}: {f.error}" for f in failures))
+        self.failures = tuple(failures)
+
+
+@dataclass(frozen=True, slots=True)
+class _Impl:
+    plugin: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+
+class Engine:
+    """Everything the loaded plugins contribute, ready to turn answers into advice."""
+
+    def __init__(
+        self,
+        loaded: LoadedPlugins,
+        *,
+        tie_margin: float = DEFAULT_TIE_MARGIN,
+        strict: bool = False,
+        trace: bool = False,
+    ) -> None:
+        self.manager: pluggy.PluginManager = loaded.manager
+        self.plugins: list[PluginInfo] = loaded.infos
+        self.tie_margin = tie_margin
+        self.strict = strict
+        self.trace = trace
+        self._kinds = {info.name: info.kind for info in loaded.infos}
+        self.steps: dict[str, Step] = {}
+        self.questions: dict[str, Question] = {}
+        self.forms: dict[str, Form] = {}
+        self.risk_definitions: dict[str, RiskDefinition] = {}
+        self.owners: dict[tuple[str, str], str] = {}
+        self._collect_definitions()
+        self._validate()
+        self.questions_view = MappingProxyType(self.questions)
+        self.ordered_questions = sorted(self.questions.values(), key=self._question_position)
+        self.required = tuple(q.id for q in self.ordered_questions if q.required)
+        self.ruleset = self._fingerprint()
+        self._score_impls = self._impls("score_forms")
+        self._risk_impls = self._impls("assess_risks")
+        self._condition_impls = self._impls("success_conditions")
+
+    # --- Start-up ---------------------------------------------------------------------------
+
+    def _impls(self, hook_name: str) -> list[_Impl]:
+        hook = getattr(self.manager.hook, hook_name)
+        return [
+            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames))
+            for impl in hook.get_hookimpls()
+        ]
+
+    def _call_at_startup(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        results = []
+        for impl in self._impls(hook_name):
+            try:
+                value = impl.function(*[kwargs[name] for name in impl.argnames])
+            except Exception as exc:
+                raise PluginLoadError(
+                    f"plugin '{impl.plugin}' failed in {hook_name}: {type(exc).__name__}: {exc}"
+                ) from exc
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                raise PluginLoadError(
+                    f"plugin '{impl.plugin}': {hook_name} must return a list, not {type(value).__name__}"
+                )
+            results.extend((impl.plugin, item) for item in value)
+        return results
+
+    def _collect_definitions(self) -> None:
+        sections: list[tuple[str, type, dict[str, Any], str]] = [
+            ("register_steps", Step, self.steps, "step"),
+            ("register_questions", Question, self.questions, "question"),
+            ("register_forms", Form, self.forms, "form"),
+            ("register_risks", RiskDefinition, self.risk_definitions, "risk"),
+        ]
+        for hook_name, kind, target, noun in sections:
+            for plugin, item in self._call_at_startup(hook_name):
+                if not isinstance(item, kind):
+                    raise PluginLoadError(
+                        f"plugin '{plugin}': {hook_name} returned {type(item).__name__}, expected {kind.__name__}"
+                    )
+                owner = self.owners.get((noun, item.id))
+                if owner is not None:
+                    raise PluginLoadError(
+                        f"{noun} '{item.id}' is defined by two plugins: '{owner}' and '{plugin}'"
+                    )
+                if noun == "question" and self._kinds.get(plugin) != "builtin" and "." not in item.id:
+                    raise PluginLoadError(
+                        f"plugin '{plugin}': question '{item.id}' must be namespaced, e.g. '{plugin}.{item.id}'"
+                    )
+                self.owners[(noun, item.id)] = plugin
+                target[item.id] = item
+
+    def _validate(self) -> None:
+        problems: list[str] = []
+        if not self.forms:
+            problems.append("no collaboration forms are loaded (is the core rule pack missing or denied?)")
+        for question in self.questions.values():
+            if question.step is not None and question.step not in self.steps:
+                owner = self.owners[("question", question.id)]
+                problems.append(
+                    f"plugin '{owner}': question '{question.id}': step: unknown step '{question.step}'"
+                    f" (known: {', '.join(self.steps)})"
+                )
+        for plugin, problem in self._call_at_startup(
+            "validate_rules", questions=MappingProxyType(self.questions),
+            forms=MappingProxyType(self.forms), risks=MappingProxyType(self.risk_definitions),
+        ):
+            problems.append(str(problem))
+        if problems:
+            raise PluginLoadError("\n".join(problems))
+
+    def _question_position(self, question: Question) -> tuple[int, int, int]:
+        step = self.steps.get(question.step or "")
+        plugin_position = [info.name for info in self.plugins].index(self.owners[("question", question.id)])
+        return (step.order if step else 10_000, plugin_position, question.order)
+
+    def _fingerprint(self) -> Ruleset:
+        digest = hashlib.sha256()
+        for info in sorted(self.plugins, key=lambda i: i.name):
+            digest.update(f"{info.name}\0{info.version}\0{info.digest}\n".encode())
+        packs = tuple(PackRef(info.name, info.version) for info in self.plugins)
+        return Ruleset(digest.hexdigest(), packs)
+
+    # --- Answers ----------------------------------------------------------------------------
+
+    def validate_answers(self, answers: Any, *, require_complete: bool = True) -> dict[str, Any]:
+        """Check answers against the questionnaire; returns them cleaned (skips dropped).
+
+        Raises :class:`AnswersError` listing every problem by field.
+        """
+        if not isinstance(answers, Mapping):
+            raise AnswersError({"answers": ["must be an object mapping question ids to answers"]})
+        errors: dict[str, list[str]] = {}
+        clean: dict[str, Any] = {}
+        for key, value in answers.items():
+            field = f"answers.{key}"
+            question = self.questions.get(key)
+            if question is None:
+                errors[field] = ["unknown question"]
+                continue
+            if value is None:
+                continue
+            problem, cleaned = _check_answer(question, value)
+            if problem:
+                errors[field] = [problem]
+            elif cleaned is not None:
+                clean[key] = cleaned
+        if require_complete:
+            for qid in self.required:
+                if qid not in clean and f"answers.{qid}" not in errors:
+                    errors[f"answers.{qid}"] = ["this question is required"]
+        if errors:
+            raise AnswersError(errors)
+        return clean
+
+    def completeness(self, answers: Mapping[str, Any]) -> Completeness:
+        answered = sum(1 for qid in self.questions if qid in answers)
+        missing = tuple(qid for qid in self.required if qid not in answers)
+        return Completeness(answered, len(self.questions), missing)
+
+    # --- Advice -----------------------------------------------------------------------------
+
+    def advise(self, answers: Any, lang: str = "nl") -> Advice:
+        """Validate complete answers and produce the advice, in `lang`."""
+        clean = self.validate_answers(answers)
+        return self.advise_valid(clean, lang)
+
+    def advise_valid(self, answers: dict[str, Any], lang: str = "nl") -> Advice:
+        """The advice for answers already passed through :meth:`validate_answers`."""
+        view = MappingProxyType(answers)
+        failures: list[PluginFailure] = []
+        contributions = self._call(
+            self._score_impls, "score_forms", Contribution, failures,
+            answers=view, questions=self.questions_view,
+        )
+        totals = dict.fromkeys(self.forms, 0.0)
+        explanation = []
+        for plugin, item in contributions:
+            for form_id, points in item.contributions.items():
+                totals[form_id] += points
+            explanation.append(ExplanationItem(
+                rule=item.rule, pack=plugin, contributions=dict(item.contributions),
+                because=localize(item.because, lang), source=item.source,
+                triggers=self._triggers(item.reads, answers, lang),
+            ))
+        ranking = self._rank(totals)
+        recommended, tie_break = self._choose(ranking)
+        margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
+
+        findings = self._call(
+            self._risk_impls, "assess_risks", RiskFinding, failures,
+            answers=view, recommended=recommended, ranking=ranking, questions=self.questions_view,
+        )
+        risks: dict[str, RiskItem] = {}
+        for plugin, finding in findings:
+            if finding.id in risks:
+                continue
+            risks[finding.id] = RiskItem(
+                id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
+                why=localize(finding.why, lang), advice=localize(finding.advice, lang),
+                source=finding.source, pack=plugin, triggers=self._triggers(finding.reads, answers, lang),
+            )
+        ordered_risks = tuple(sorted(risks.values(), key=lambda r: SEVERITY_ORDER[r.severity]))
+
+        condition_items = self._call(
+            self._condition_impls, "success_conditions", SuccessCondition, failures,
+            recommended=recommended, answers=view,
+        )
+        conditions = tuple(
+            ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
+            for plugin, c in condition_items
+        )
+        if failures and self.strict:
+            raise PluginFailed(failures)
+        return Advice(
+            recommended=recommended, ranking=ranking, margin=margin, tie_break=tie_break,
+            risks=ordered_risks, explanation=tuple(explanation), conditions=conditions,
+            completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
+            incomplete=bool(failures), failed_plugins=tuple(failures),
+        )
+
+    def _rank(self, totals: Mapping[str, float]) -> tuple[RankedForm, ...]:
+        positive = {form_id: max(score, 0.0) for form_id, score in totals.items()}
+        total_positive = sum(positive.values())
+        count = len(totals)
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], self.forms[kv[0]].order))
+        return tuple(
+            RankedForm(
+                form=form_id, score=round(score, 6),
+                share=round(positive[form_id] / total_positive, 6) if total_positive else round(1 / count, 6),
+            )
+            for form_id, score in ranked
+        )
+
+    def _choose(self, ranking: Sequence[RankedForm]) -> tuple[str, bool]:
+        """The lightest form within the tie margin of the best score; True when that was a choice."""
+        best = ranking[0].score
+        near = [entry.form for entry in ranking if best - entry.score <= self.tie_margin + 1e-9]
+        if len(near) == 1:
+            return near[0], False
+        return min(near, key=lambda form_id: self.forms[form_id].order), True
+
+    def _triggers(self, reads: Sequence[str], answers: Mapping[str, Any], lang: str) -> tuple[Trigger, ...]:
+        triggers = []
+        for qid in reads:
+            if qid in answers:
+                question = self.questions[qid]
+                triggers.append(Trigger(
+                    question=qid, question_text=localize(question.text, lang),
+                    answer=answers[qid], answer_text=question.label_of(answers[qid], lang),
+                ))
+        return tuple(triggers)
+
+    def _call(
+        self, impls: Sequence[_Impl], hook_name: str, kind: type, failures: list[PluginFailure],
+        **kwargs: Any,
+    ) -> list[tuple[str, Any]]:
+        """Call every implementation of a per-advice hook; contain and record failures."""
+        results: list[tuple[str, Any]] = []
+        for impl in impls:
+            started = time.perf_counter() if self.trace else 0.0
+            try:
+                value = impl.function(*[kwargs[name] for name in impl.argnames])
+                items = self._check_result(impl.plugin, hook_name, kind, value)
+            except Exception as exc:
+                failure = PluginFailure(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}")
+                log.error("plugin '%s' failed in %s: %s", impl.plugin, hook_name, failure.error,
+                          exc_info=not isinstance(exc, _ShapeError))
+                failures.append(failure)
+                continue
+            if self.trace:
+                trace_log.info(
+                    "%s.%s(%s) -> %r [%.1f us]", impl.plugin, hook_name,
+                    ", ".join(f"{n}={_short(kwargs[n])}" for n in impl.argnames), items,
+                    (time.perf_counter() - started) * 1e6,
+                )
+            results.extend((impl.plugin, item) for item in items)
+        return results
+
+    def _check_result(self, plugin: str, hook_name: str, kind: type, value: Any) -> Sequence[Any]:
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            raise _ShapeError(f"returned {type(value).__name__}, expected a list of {kind.__name__}")
+        for item in value:
+            if not isinstance(item, kind):
+                raise _ShapeError(f"returned {type(item).__name__} in the list, expected {kind.__name__}")
+            if kind is Contribution:
+                for form_id, points in item.contributions.items():
+                    if form_id not in self.forms:
+                        raise _ShapeError(f"rule '{item.rule}' gives points to unknown form '{form_id}'")
+                    if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points):
+                        raise _ShapeError(f"rule '{item.rule}' gives {points!r} to '{form_id}', expected a number")
+            elif kind is RiskFinding:
+                definition = self.risk_definitions.get(item.id)
+                if definition is None or self.owners[("risk", item.id)] != plugin:
+                    raise _ShapeError(f"raised risk '{item.id}', which it did not declare in register_risks")
+                if item.severity not in SEVERITY_ORDER:
+                    raise _ShapeError(f"risk '{item.id}' has unknown severity '{item.severity}'")
+        return value
+
+
+class _ShapeError(TypeError):
+    """A plugin returned data of the wrong shape."""
+
+
+def _short(value: Any) -> str:
+    text = repr(dict(value) if isinstance(value, Mapping) else value)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
+    """(problem, cleaned value) for one answer; cleaned None means 'treat as skipped'."""
+    if question.kind == "choice":
+        if not isinstance(value, str):
+            return "must be one option id (a string)", None
+        if value not in question.option_ids():
+            return f"unknown option '{value}' (known: {', '.join(question.option_ids())})", None
+        return None, value
+    if question.kind == "multi":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return "must be a list of option ids", None
+        known = question.option_ids()
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            return f"unknown option '{unknown[0]}' (known: {', '.join(known)})", None
+        if len(set(value)) != len(value):
+            return "an option is given more than once", None
+        if not value:
+            return ("choose at least one option", None) if question.required else (None, None)
+        return None, sorted(value, key=known.index)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "must be a whole number", None
+    if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
+        return f"must be between {question.min} and {question.max}", None
+    return None, value

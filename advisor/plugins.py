@@ -1,0 +1,195 @@
+"""Finding and registering plugins: one pluggy manager per app, never a global.
+
+Three sources, in this order: the built-in packs in ``rules/``, installed distributions in the
+``advisor`` entry-point group, and a local plugins directory (TOML packs and ``.py`` modules).
+An allow or deny list by plugin name decides which load. Anything that goes wrong raises
+:class:`PluginLoadError` with a message naming the plugin, its file or its distribution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import inspect
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import pluggy
+
+from . import hookspecs
+from .rulepack import PackError, RulePack, load_pack
+
+ENTRY_POINT_GROUP = "advisor"
+PluginKind = Literal["builtin", "entrypoint", "directory", "registered"]
+
+
+class PluginLoadError(RuntimeError):
+    """A plugin that cannot be loaded; start-up stops with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """What the listing shows of one loaded plugin."""
+
+    name: str
+    version: str
+    kind: PluginKind
+    source: str
+    hooks: tuple[str, ...]
+    digest: str
+
+
+@dataclass(slots=True)
+class LoadedPlugins:
+    manager: pluggy.PluginManager
+    infos: list[PluginInfo]
+
+
+def new_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def load_plugins(
+    builtin_dir: Path | None,
+    plugins_dir: Path | None = None,
+    *,
+    allow: Sequence[str] = (),
+    deny: Sequence[str] = (),
+    extra: Iterable[tuple[str, object]] = (),
+    entry_points: bool = True,
+) -> LoadedPlugins:
+    """Load every plugin source into a fresh manager and list what was loaded.
+
+    ``extra`` registers ready-made plugin objects (tests and embedding applications use it).
+    """
+    manager = new_manager()
+    infos: list[PluginInfo] = []
+    allowed = set(allow)
+    denied = set(deny)
+
+    def wanted(name: str) -> bool:
+        return name not in denied and (not allowed or name in allowed)
+
+    def register(plugin: object, name: str, version: str, kind: PluginKind, source: str, digest: str) -> None:
+        if not wanted(name):
+            return
+        previous = next((info for info in infos if info.name == name), None)
+        if previous is not None:
+            raise PluginLoadError(
+                f"two plugins are named '{name}': {previous.source} ({previous.kind}) and {source} ({kind})"
+            )
+        try:
+            manager.register(plugin, name=name)
+        except ValueError as exc:
+            raise PluginLoadError(f"{source}: plugin '{name}' cannot be registered: {exc}") from None
+        hooks = tuple(sorted(
+            caller.name for caller in manager.get_hookcallers(plugin) or ()
+        ))
+        infos.append(PluginInfo(name, version, kind, source, hooks, digest))
+
+    for pack in _packs_in(builtin_dir):
+        register(pack, pack.id, pack.version, "builtin", pack.file, pack.digest)
+    if entry_points:
+        for plugin, name, version, source in _entry_point_plugins():
+            register(plugin, name, version, "entrypoint", source, _digest_of(plugin, version))
+    if plugins_dir is not None:
+        if not plugins_dir.is_dir():
+            raise PluginLoadError(f"{plugins_dir}: the plugins directory does not exist")
+        for pack in _packs_in(plugins_dir):
+            register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
+        for module in _modules_in(plugins_dir):
+            version = str(getattr(module, "__version__", "0"))
+            name = getattr(module, "PLUGIN_NAME", module.__name__.rpartition(".")[2])
+            register(module, name, version, "directory", str(module.__file__), _digest_of(module, version))
+    for name, plugin in extra:
+        version = str(getattr(plugin, "__version__", getattr(plugin, "version", "0")))
+        register(plugin, name, version, "registered", f"<{name}>", _digest_of(plugin, version))
+
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginLoadError(
+            f"plugin '{exc.plugin_name if hasattr(exc, 'plugin_name') else exc.plugin}': {exc} "
+            "(is a hook name misspelled? see advisor/hookspecs.py)"
+        ) from None
+    return LoadedPlugins(manager, infos)
+
+
+def _packs_in(folder: Path | None) -> list[RulePack]:
+    if folder is None:
+        return []
+    packs = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            packs.append(load_pack(path, _display(path)))
+        except PackError as exc:
+            raise PluginLoadError(str(exc)) from None
+    return packs
+
+
+def _display(path: Path) -> str:
+    """A short file name for messages: relative to the working directory where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _entry_point_plugins() -> list[tuple[object, str, str, str]]:
+    found = []
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = entry_point.dist
+        dist_name = f"{dist.name} {dist.version}" if dist else "an unknown distribution"
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:  # a broken plugin must say which distribution it is
+            raise PluginLoadError(
+                f"entry point '{entry_point.name}' of {dist_name} cannot be loaded: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        version = dist.version if dist else str(getattr(plugin, "__version__", "0"))
+        found.append((plugin, entry_point.name, version, f"{dist_name} (entry point {entry_point.value})"))
+    return found
+
+
+def _modules_in(folder: Path) -> list[ModuleType]:
+    modules = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module_name = f"advisor_local_plugins.{path.stem}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise PluginLoadError(f"{_display(path)}: cannot be imported as a module")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise PluginLoadError(f"{_display(path)}: import failed: {type(exc).__name__}: {exc}") from None
+        sys.modules.pop(module_name, None)  # one app's local modules never leak into another's
+        modules.append(module)
+    return modules
+
+
+def _digest_of(plugin: object, version: str) -> str:
+    """A content hash for the rule-set fingerprint: the plugin's source where it can be read."""
+    try:
+        source = inspect.getsource(plugin if inspect.ismodule(plugin) or inspect.isclass(plugin) else type(plugin))
+    except (OSError, TypeError):
+        source = f"{getattr(plugin, '__name__', type(plugin).__name__)} {version}"
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def describe(infos: Sequence[PluginInfo]) -> list[dict[str, Any]]:
+    """The listing as plain data (API, CLI)."""
+    return [
+        {"name": i.name, "version": i.version, "kind": i.kind, "source": i.source, "hooks": list(i.hooks)}
+        for i in infos
+    ]
