@@ -129,3 +129,16 @@ def test_every_question_form_and_risk_is_exercised():
     assert not set(CONTRACT_QUESTIONS) - answered, f"questions no case answers: {sorted(set(CONTRACT_QUESTIONS) - answered)}"
     assert not set(CONTRACT_FORMS) - forms, f"forms no case expects: {sorted(set(CONTRACT_FORMS) - forms)}"
     assert not set(CONTRACT_RISKS) - risks, f"risks no case expects: {sorted(set(CONTRACT_RISKS) - risks)}"
+
+
+def test_every_case_reads_in_both_languages(engine):
+    for case in CASES:
+        nl = engine.advise(case["answers"], lang="nl")
+        en = engine.advise(case["answers"], lang="en")
+        assert nl.recommended == en.recommended, case["id"]
+        for a, b in zip(nl.explanation, en.explanation):
+            assert a.because and b.because and a.because != b.because, f"{case['id']}: rule {a.rule}"
+        for a, b in zip(nl.risks, en.risks):
+            for field in ("title", "why", "advice"):
+                assert getattr(a, field) and getattr(a, field) != getattr(b, field), f"{case['id']}: {a.id}.{field}"
+        assert nl.conditions, f"{case['id']}: no conditions for success of {nl.recommended}"
