@@ -32,6 +32,10 @@ class AdviceRequestSchema(Schema):
         metadata={"description": "Question id to answer. Skipped questions are left out."},
     )
     lang = fields.String(validate=validate.OneOf(LANGS))
+    alternatives = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also compute what would change the advice (a few ms more)."},
+    )
 
 
 # --- Questionnaire -----------------------------------------------------------------------------
@@ -151,6 +155,20 @@ class PluginFailureSchema(Schema):
     error = fields.String(required=True)
 
 
+class ChangeSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+    before = fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC)
+    before_text = fields.String(required=True)
+    after = fields.Raw(required=True, metadata=ANSWER_VALUE_DOC)
+    after_text = fields.String(required=True)
+
+
+class AlternativeSchema(Schema):
+    form = fields.String(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
 class AdviceSchema(Schema):
     recommended = fields.String(required=True)
     ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
@@ -164,6 +182,11 @@ class AdviceSchema(Schema):
     lang = fields.String(required=True)
     incomplete = fields.Boolean(required=True, metadata={"description": "True when a plugin failed and its rules are missing."})
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema), required=True)
+    alternatives = fields.List(
+        fields.Nested(AlternativeSchema), allow_none=True,
+        metadata={"description": "The smallest answer changes after which another form would be "
+                  "advised; null unless the request asked for them."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------
