@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, url_for
-from flask_smorest import Api, Blueprint, abort
+from flask_smorest import Api, abort
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
@@ -21,6 +21,7 @@ from .. import storage
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from . import assessment_schemas as schemas
+from .blueprint import Blueprint
 from .schemas import LangQuerySchema, ProblemSchema
 from .views import pick_lang, require_json_body
 
