@@ -237,3 +237,30 @@ def test_responses_match_their_schemas(api):
     assert AssessmentSchema().validate(created.json) == {}
     assert AssessmentSchema().validate(api.post(BASE, json={"answers": DRAFT}).json) == {}
     assert ReplaySchema().validate(api.get(created.json["url"] + "/replay").json) == {}
+
+
+# --- The built-in rules ----------------------------------------------------------------------------
+
+REAL_ANSWERS = {
+    "scope": "ongoing_task", "horizon": "years", "change_type": "system_change",
+    "domains": ["care", "welfare", "youth"], "budget": "structural", "partners": 12,
+    "decision_making": "not_arranged", "funding_risk": "yes", "key_people": "yes", "turnover": "high",
+}
+
+
+def test_resumed_assessment_on_the_built_in_rules_stores_the_advice_post_advice_gives(make_store_app):
+    from tests.conftest import ROOT
+
+    client = make_store_app(RULES_DIR=str(ROOT / "rules")).test_client()
+    first_half = {key: REAL_ANSWERS[key] for key in ("scope", "horizon", "change_type")}
+    draft = client.post(BASE, json={"answers": first_half, "lang": "en"}).json
+    assert draft["status"] == "draft"
+    assert set(draft["completeness"]["required_missing"]) == {"domains", "budget", "partners"}
+    rest = {key: value for key, value in REAL_ANSWERS.items() if key not in first_half}
+    resumed = client.patch(draft["url"], json={"answers": rest}).json
+    stateless = client.post("/api/v1/advice", json={"answers": REAL_ANSWERS, "lang": "en"}).json
+    assert resumed["status"] == "complete"
+    assert resumed["advice"]["recommended"] == stateless["recommended"]
+    assert resumed["advice"]["risks"] == stateless["risks"] and resumed["advice"]["risks"]
+    assert resumed["advice"]["explanation"] == stateless["explanation"]
+    assert client.get(f"{draft['url']}/replay").json["changes"]["form_changed"] is False
