@@ -274,3 +274,14 @@ def test_errors_do_not_show_answers(store_app):
             session.execute(text("SELECT nothing FROM assessments WHERE id = :id"), {"id": "secret-id-value"})
         session.rollback()
     assert "secret-id-value" not in str(failed.value)
+
+
+@pytest.mark.parametrize("label", ["nul\u0000byte", "\ud800", "x" * 201, 42])
+def test_labels_that_cannot_be_stored_are_refused(store_app, label):
+    with store_app.app_context():
+        with pytest.raises(storage.LabelError):
+            storage.create(DRAFT, label=label)
+        created = storage.create(DRAFT, label="Wijkteam 🏘️ Noord")
+        with pytest.raises(storage.LabelError):
+            storage.update(created.id, label=label)
+        assert storage.get(created.id).label == "Wijkteam 🏘️ Noord"

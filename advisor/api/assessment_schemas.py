@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from ..storage.service import LABEL_MAX, LabelError, check_label
 from .schemas import (
     ANSWER_VALUE_DOC,
     LANGS,
@@ -16,12 +17,24 @@ from .schemas import (
 LABEL = {"description": "A name the user gives the assessment, e.g. the collaboration's name."}
 
 
+def storable_label(value: str) -> None:
+    """The storage's own check, as a field error (422 naming `label`)."""
+    try:
+        check_label(value)
+    except LabelError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def label_field() -> fields.String:
+    return fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata=LABEL)
+
+
 class AssessmentCreateSchema(Schema):
     answers = fields.Dict(
         keys=fields.String(), values=fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC), required=True,
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
     )
-    label = fields.String(allow_none=True, validate=validate.Length(max=200), metadata=LABEL)
+    label = label_field()
     lang = fields.String(validate=validate.OneOf(LANGS))
 
 
@@ -30,7 +43,7 @@ class AssessmentPatchSchema(Schema):
         keys=fields.String(), values=fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC),
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
-    label = fields.String(allow_none=True, validate=validate.Length(max=200), metadata=LABEL)
+    label = label_field()
     lang = fields.String(validate=validate.OneOf(LANGS),
                          metadata={"description": "Changing it gives the advice again in that language."})
 

@@ -8,7 +8,9 @@ from .db import Database, get_db, get_session, init_app
 from .models import Assessment
 from .service import (
     AssessmentNotFound,
+    LabelError,
     Replay,
+    check_label,
     create,
     delete,
     expires_at,
@@ -19,6 +21,6 @@ from .service import (
 )
 
 __all__ = [
-    "Assessment", "AssessmentNotFound", "Database", "Replay", "create", "delete", "expires_at",
+    "Assessment", "AssessmentNotFound", "Database", "LabelError", "Replay", "check_label", "create", "delete", "expires_at",
     "get", "get_db", "get_session", "init_app", "purge_expired", "replay", "update",
 ]

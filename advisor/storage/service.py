@@ -23,7 +23,7 @@ from .db import get_session
 from .models import Assessment, utcnow
 
 __all__ = [
-    "AssessmentNotFound", "Replay", "create", "get", "update", "delete", "purge_expired",
+    "AssessmentNotFound", "LabelError", "Replay", "check_label", "create", "get", "update", "delete", "purge_expired",
     "replay", "expires_at",
 ]
 
@@ -33,6 +33,27 @@ UNSET: Any = object()
 
 class AssessmentNotFound(LookupError):
     """No assessment with this id: never stored, erased, or purged."""
+
+
+class LabelError(ValueError):
+    """A label no database stores as given: too long, or with control characters."""
+
+
+LABEL_MAX = 200
+
+
+def check_label(label: str | None) -> str | None:
+    """The label if it can be stored as given; raises LabelError saying why not."""
+    if label is None:
+        return None
+    if not isinstance(label, str):
+        raise LabelError("must be a string")
+    if len(label) > LABEL_MAX:
+        raise LabelError(f"must be at most {LABEL_MAX} characters")
+    if any(ord(char) < 32 or ord(char) == 127 or 0xD800 <= ord(char) <= 0xDFFF for char in label):
+        # PostgreSQL refuses NUL in text, and no driver encodes a lone surrogate.
+        raise LabelError("must be plain text: no control characters or unpaired surrogates")
+    return label
 
 
 @dataclass(frozen=True)
@@ -77,14 +98,17 @@ def create(
     answers: Mapping[str, Any], *, label: str | None = None, lang: str = "nl",
     engine: Engine | None = None, session: Session | None = None,
 ) -> Assessment:
-    """Store new answers, complete or not; the advice comes with complete ones."""
+    """Store new answers, complete or not; the advice comes with complete ones.
+
+    Raises AnswersError for answers that do not fit, LabelError for a label that cannot be stored.
+    """
     engine = _engine(engine)
     session = session or get_session()
     clean, status, advice = _evaluate(engine, answers, lang)
     fingerprint, packs = _ruleset(engine)
     now = utcnow()
     assessment = Assessment(
-        label=label, answers=clean, advice=advice, status=status, ruleset_fingerprint=fingerprint,
+        label=check_label(label), answers=clean, advice=advice, status=status, ruleset_fingerprint=fingerprint,
         packs=packs, lang=lang, created_at=now, updated_at=now,
     )
     session.add(assessment)
@@ -118,7 +142,7 @@ def update(
     try:
         assessment = _load(assessment_id, session, for_update=True)
         if label is not UNSET:
-            assessment.label = label
+            assessment.label = check_label(label)
         if answers is not None or (lang is not None and lang != assessment.lang):
             merged = {**assessment.answers, **(answers or {})}
             merged = {key: value for key, value in merged.items() if value is not None}
