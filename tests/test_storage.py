@@ -188,13 +188,14 @@ def test_sqlite_file_is_created_in_the_instance_folder_on_first_start(make_app, 
     assert db.current_revision(engine) == db.head_revision()
 
 
-def test_sqlite_uses_wal_and_a_busy_timeout(make_app, tmp_path: Path):
+def test_sqlite_uses_wal_a_busy_timeout_and_secure_delete(make_app, tmp_path: Path):
     from tests.conftest import MINI_PACKS
 
     app = make_app(RULES_DIR=str(MINI_PACKS))
     with app.extensions["advisor_db"].engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+        assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
 
 
 def test_explicit_sqlite_url(make_app, tmp_path: Path):
@@ -285,3 +286,30 @@ def test_labels_that_cannot_be_stored_are_refused(store_app, label):
         with pytest.raises(storage.LabelError):
             storage.update(created.id, label=label)
         assert storage.get(created.id).label == "Wijkteam 🏘️ Noord"
+
+
+def test_erased_answers_leave_no_trace_in_the_sqlite_file(make_app, tmp_path: Path):
+    from sqlalchemy import text as sql
+
+    from tests.conftest import MINI_PACKS
+
+    app = make_app(RULES_DIR=str(MINI_PACKS))
+    marker = "Erase-me-" + "q" * 40
+    with app.app_context():
+        created = storage.create(DRAFT, label=marker)
+        storage.delete(created.id)
+        storage.get_session().execute(sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+    app.extensions["advisor_db"].engine.dispose()
+    for path in tmp_path.glob("advisor.db*"):
+        assert marker.encode() not in path.read_bytes(), path.name
+        assert created.id.encode() not in path.read_bytes(), path.name
+
+
+def test_in_memory_sqlite_works_for_quick_experiments(make_app):
+    from tests.conftest import MINI_PACKS
+
+    app = make_app(RULES_DIR=str(MINI_PACKS), DATABASE_URL="sqlite://")
+    with app.app_context():
+        created = storage.create(COMPLETE)
+    with app.app_context():
+        assert storage.get(created.id).status == "complete"

@@ -82,12 +82,14 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and one writer work at once; the busy timeout makes writers queue."""
+    """WAL lets readers and one writer work at once; the busy timeout makes writers queue;
+    secure_delete zeroes what DELETE frees (the right to erasure)."""
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA secure_delete = ON")  # an erased assessment is overwritten, not just unlinked
     cursor.close()
 
 
