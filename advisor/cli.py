@@ -76,14 +76,13 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
     """
     app, startup_error = _try_app()
     if app is None:
+        # The loaded set is broken: check the files themselves, with the rules folder as the base.
         click.echo(f"error: the loaded plugins do not start: {startup_error}", err=True)
-        if not paths:
-            raise SystemExit(1)
-        loaded, rules_dir = Loaded(), None
+        loaded, rules_dir = Loaded(), _configured_rules_dir()
+        targets = ([rules_dir] if rules_dir else []) + list(paths)
     else:
-        with app.app_context():
-            loaded, rules_dir = _loaded(app)
-    targets = list(paths) or ([rules_dir] if rules_dir else [])
+        loaded, rules_dir = _loaded(app)
+        targets = list(paths) or ([rules_dir] if rules_dir else [])
     files = pack_files(targets)
     if not files:
         raise click.ClickException("no rule packs (*.toml) to check")
@@ -108,6 +107,16 @@ def _try_app() -> tuple[Flask | None, str | None]:
         return click.get_current_context().ensure_object(ScriptInfo).load_app(), None
     except PluginLoadError as exc:
         return None, str(exc)
+
+
+def _configured_rules_dir() -> Path | None:
+    """RULES_DIR from the environment or the default, read without starting the app."""
+    import os
+
+    from .config import DEFAULTS
+
+    value = os.environ.get("ADVISOR_RULES_DIR") or DEFAULTS["RULES_DIR"]
+    return Path(value) if value else None
 
 
 def _loaded(app: Flask) -> tuple[Loaded, Path | None]:
@@ -260,10 +269,19 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(
+advisor_cli = FlaskGroup(
     name="advisor", create_app=_create_app, add_default_commands=False,
     help="Samenwerkingswijzer: commands for rule authors and operators (config from ADVISOR_* variables).",
 )
-"""The ``advisor`` console script: the same commands without ``--app``."""
+"""The ``advisor`` console script's group: the same commands without ``--app``."""
 for _command in COMMANDS:
-    main.add_command(_command)
+    advisor_cli.add_command(_command)
+
+
+def main() -> None:
+    """Entry point of the ``advisor`` script: a plugin that does not load is a message, not a traceback."""
+    try:
+        advisor_cli.main(prog_name="advisor")
+    except PluginLoadError as exc:
+        click.echo(f"error: the plugins do not start:\n{exc}", err=True)
+        raise SystemExit(1) from None
