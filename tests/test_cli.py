@@ -364,3 +364,15 @@ def test_advisor_script_reports_a_broken_plugin_without_a_traceback(script_env, 
     err = capsys.readouterr().err
     assert "bad.toml: pack.title.xx: unknown field" in err
     assert "Traceback" not in err
+
+
+def test_tracing_logs_every_hook_call_of_an_advice(make_app, tmp_path, caplog):
+    app = make_app(PLUGINS_DIR=str(YOUTH), PLUGINS_TRACE=True)
+    answers = write(tmp_path, "answers.json", json.dumps({**ANSWERS, "youth.child_voice": "no"}))
+    with caplog.at_level("INFO", logger="advisor.trace"):
+        result = app.test_cli_runner().invoke(args=["advice", str(answers)])
+    assert result.exit_code == 0, result.output
+    traced = [r.getMessage() for r in caplog.records if r.name == "advisor.trace"]
+    assert any(m.startswith("youth.score_forms(answers={'scope': 'individual_cases'") for m in traced)
+    assert any(m.startswith("youth.assess_risks(") and "RiskFinding(id='youth.child_not_heard'" in m for m in traced)
+    assert any(m.startswith("youth.success_conditions(recommended='informal'") for m in traced)
