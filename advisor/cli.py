@@ -89,7 +89,7 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
 
     def is_builtin(path: Path, pack: RulePack) -> bool:
         in_rules_dir = rules_dir is not None and path.resolve().parent == rules_dir.resolve()
-        return in_rules_dir or loaded.owners.get(("pack", pack.id)) == "builtin"
+        return in_rules_dir or loaded.kinds.get(pack.id) == "builtin"
 
     report = check_files(files, loaded, builtin=is_builtin, display=_display)
     for finding in report.errors + report.warnings:
@@ -121,14 +121,12 @@ def _configured_rules_dir() -> Path | None:
 
 def _loaded(app: Flask) -> tuple[Loaded, Path | None]:
     engine: Engine = app.extensions["advisor"].engine
-    kinds = {info.name: info.kind for info in engine.plugins}
-    owners: dict[tuple[str, str], str] = dict(engine.owners)
-    owners.update({("pack", name): kind for name, kind in kinds.items()})
     packs = [p for p in engine.manager.get_plugins() if isinstance(p, RulePack)]
     rules_dir = Path(app.config["RULES_DIR"]) if app.config.get("RULES_DIR") else None
     loaded = Loaded(
         questions=engine.questions, forms=engine.forms, steps=engine.steps,
-        risks=engine.risk_definitions, owners=owners, packs=packs,
+        risks=engine.risk_definitions, owners=engine.owners, packs=packs,
+        kinds={info.name: info.kind for info in engine.plugins},
     )
     return loaded, rules_dir
 

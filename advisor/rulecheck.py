@@ -26,10 +26,9 @@ from typing import Any, Literal
 
 from .conditions import RECOMMENDED, ConditionError, compile_condition
 from .model import LANGUAGES, Form, Question, RiskDefinition, Step
-from .rulepack import PackError, RulePack, load_pack
+from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack
 
 Level = Literal["error", "warning"]
-SECTION_NOUNS = (("steps", "step"), ("questions", "question"), ("forms", "form"), ("risks", "risk"))
 MAX_GROUPS = 4096
 """AND-groups beyond which a condition is not expanded (it is then taken as satisfiable)."""
 MAX_MULTI_OPTIONS = 12
@@ -59,6 +58,8 @@ class Loaded:
     """(noun, id) to the name of the plugin that defines it."""
     packs: Sequence[RulePack] = ()
     """The loaded TOML packs: the check reads their conditions (which questions they use)."""
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """Plugin name to how it was loaded (builtin, entrypoint, directory, registered)."""
 
 
 @dataclass(slots=True)
@@ -226,12 +227,10 @@ def _texts(data: Mapping[str, Any]) -> Iterable[tuple[str | None, str, Any]]:
         "forms": ("name", "summary", "description", "strengths", "weaknesses"),
         "rules": ("because",), "risks": ("title", "why", "advice"), "conditions": ("text",),
     }
-    nouns = {"steps": "step", "questions": "question", "forms": "form", "rules": "rule",
-             "risks": "risk", "conditions": "condition"}
     required = {"title", "text", "name", "because", "why", "advice"}
     for section, names in fields_of.items():
         for entry in data[section]:
-            item = f"{nouns[section]} '{entry['id']}'"
+            item = f"{ITEM_NAMES[section]} '{entry['id']}'"
             for name in names:
                 if name in entry or name in required:
                     yield item, name, entry.get(name)
