@@ -44,7 +44,8 @@ def test_plugins_list_shows_name_version_kind_source_and_hooks(make_app):
     assert lines[0].split() == ["name", "version", "kind", "source"]
     youth = next(line for line in lines if line.startswith("youth "))
     assert youth.split()[:4] == ["youth", "1.0.0", "directory", "plugins/youth-care/youth.toml"]
-    assert "hooks: assess_risks, register_forms, register_questions" in result.output
+    assert "hooks: assess_risks, register_questions, register_risks, register_steps, score_forms, success_conditions, validate_rules" in result.output
+    assert "hooks: register_forms, register_questions, register_steps, success_conditions, validate_rules" in result.output
     assert "rule set " in lines[-1]
 
 
