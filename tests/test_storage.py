@@ -166,7 +166,6 @@ def test_health_check_reports_the_database(store_app):
 
 
 def test_sessions_are_removed_with_the_app_context(store_app):
-    database = store_app.extensions["advisor_db"]
     with store_app.app_context():
         first = storage.get_session()
         assert storage.get_session() is first
@@ -313,3 +312,12 @@ def test_in_memory_sqlite_works_for_quick_experiments(make_app):
         created = storage.create(COMPLETE)
     with app.app_context():
         assert storage.get(created.id).status == "complete"
+
+
+@pytest.mark.parametrize("scheme", ["postgres://", "postgresql://", "postgresql+psycopg://"])
+def test_plain_postgres_urls_get_the_psycopg_driver(make_app, scheme):
+    from tests.conftest import MINI_PACKS
+
+    app = make_app(RULES_DIR=str(MINI_PACKS), DATABASE_URL=f"{scheme}advisor:secret@db.example:5432/advisor")
+    url = app.extensions["advisor_db"].engine.url
+    assert (url.drivername, url.host, url.database) == ("postgresql+psycopg", "db.example", "advisor")

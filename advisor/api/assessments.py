@@ -68,7 +68,7 @@ def problems() -> Iterator[None]:
 def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
     return {
         "id": assessment.id,
-        "url": url_for(".read_assessment", assessment_id=assessment.id, _external=True),
+        "url": url_for("api_v1_assessments.read_assessment", assessment_id=assessment.id, _external=True),
         "label": assessment.label,
         "status": assessment.status,
         "lang": assessment.lang,

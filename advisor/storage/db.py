@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +54,19 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
 
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+
+
 def database_url(app: Flask) -> str:
-    """``DATABASE_URL``, or a SQLite file in the instance folder."""
+    """``DATABASE_URL``, or a SQLite file in the instance folder. A plain ``postgres://`` or
+    ``postgresql://`` URL (as hosting platforms hand them out) gets the psycopg 3 driver."""
     configured = app.config.get("DATABASE_URL")
     if configured:
-        return str(configured)
+        url = str(configured)
+        for scheme in POSTGRES_SCHEMES:
+            if url.startswith(scheme):
+                return "postgresql+psycopg://" + url[len(scheme):]
+        return url
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / SQLITE_FILE}"
 
