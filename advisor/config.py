@@ -31,10 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["nl", "en"],
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "CORS_ORIGINS": [],
     "SECRET_KEY": None,
 }
 
-LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES")
+LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS")
 
 
 def load(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -3,11 +3,16 @@ the same marshmallow schemas that validate every request."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+import http
+
+from flask import Flask, request, url_for
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .problems import from_http_exception
+from . import cors, docs
+from .answers_spec import document_answers
+from .problems import PROBLEM_MIMETYPE, from_http_exception
 from .schemas import ProblemSchema
 
 API_PREFIX = "/api/"
@@ -24,6 +29,27 @@ class ProblemApi(Api):
             return html_handler(error) if html_handler else error
         return from_http_exception(error)
 
+    def _register_responses(self):
+        """flask-smorest's shared error responses, documented as ``application/problem+json``."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error, as problem details.", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _openapi_swagger_ui(self):
+        """The docs page from our template: no inline script (see advisor/api/docs.py)."""
+        return docs.render_swagger_ui(
+            title=self.spec.title,
+            spec_url=url_for(f"{self._make_doc_blueprint_name()}.openapi_json"),
+            swagger_ui_url=self._swagger_ui_url,
+            swagger_ui_config=self.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+        )
+
 
 def register_api(app: Flask) -> ProblemApi:
     from . import views
@@ -33,11 +59,15 @@ def register_api(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    docs.configure(app)
     api = ProblemApi(app, spec_kwargs={"info": {
         "description": "Advises which collaboration form fits a collaboration in the Dutch social "
         "domain, explains why, and warns about risks. Errors are RFC 9457 problem details.",
     }})
+    document_answers(api.spec, api.ma_plugin.converter, app.extensions["advisor"].engine)
     api.register_blueprint(views.blp)
+    docs.register(app)
+    cors.init_cors(app)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .answers_spec import AnswersField
+
 LANGS = ("nl", "en")
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
@@ -24,10 +26,7 @@ class LangQuerySchema(Schema):
 
 
 class AdviceRequestSchema(Schema):
-    answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
-        metadata={"description": "Question id to answer. Skipped questions are left out."},
-    )
+    answers = AnswersField(complete=True, required=True)
     lang = fields.String(validate=validate.OneOf(LANGS))
 
 

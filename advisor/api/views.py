@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import localize
 from ..plugins import describe
 from . import schemas
+from .blueprint import ProblemBlueprint
 from .problems import problem
 
-blp = Blueprint(
+blp = ProblemBlueprint(
     "api_v1", __name__, url_prefix="/api/v1",
     description="Questionnaire, forms and advice for other platforms.",
 )
