@@ -14,7 +14,6 @@ from advisor import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_PACKS = ROOT / "tests" / "packs" / "mini"
-HAS_BUILTIN_RULES = any((ROOT / "rules").glob("*.toml"))
 REQUIRE_ALL = os.environ.get("ADVISOR_REQUIRE_ALL_TESTS") == "1"
 
 
@@ -31,6 +30,7 @@ BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PLUGINS_ENTRY_POINTS": False,
+    "RATELIMIT_ENABLED": False,   # test_limits.py switches it on
 }
 
 
@@ -54,12 +54,6 @@ def app(make_app) -> Flask:
 def mini_app(make_app) -> Flask:
     """An app on a tiny fixture pack whose scores are easy to reason about."""
     return make_app(RULES_DIR=str(MINI_PACKS))
-
-
-@pytest.fixture
-def api_app(make_app) -> Flask:
-    """The app on the built-in rule packs, or on the mini pack while rules/ is still empty."""
-    return make_app() if HAS_BUILTIN_RULES else make_app(RULES_DIR=str(MINI_PACKS))
 
 
 @pytest.fixture

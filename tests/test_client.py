@@ -46,8 +46,8 @@ def serve(wsgi_app) -> Iterator[str]:
 
 
 @pytest.fixture
-def flaky(api_app) -> Flaky:
-    return Flaky(api_app.wsgi_app)
+def flaky(app) -> Flaky:
+    return Flaky(app.wsgi_app)
 
 
 @pytest.fixture

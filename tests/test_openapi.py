@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
 from advisor import create_app
-from tests.conftest import BASE_CONFIG, HAS_BUILTIN_RULES, MINI_PACKS
+from tests.conftest import BASE_CONFIG, MINI_PACKS
 
 SPEC_URL = "/api/v1/openapi.json"
 DOCS_URL = "/api/v1/docs"
@@ -23,8 +23,8 @@ DOC_ENDPOINT_PREFIXES = ("api-docs.", "api_docs_files.")
 
 
 @pytest.fixture
-def spec(api_app) -> dict:
-    response = api_app.test_client().get(SPEC_URL)
+def spec(app) -> dict:
+    response = app.test_client().get(SPEC_URL)
     assert response.status_code == 200 and response.mimetype == "application/json"
     return response.json
 
@@ -35,11 +35,11 @@ def test_spec_is_valid_openapi(spec):
     assert spec["info"]["version"] == "v1"
 
 
-def test_every_api_route_is_in_the_spec(api_app, spec):
+def test_every_api_route_is_in_the_spec(app, spec):
     documented = {(path, method.upper()) for path, ops in spec["paths"].items()
                   for method in set(ops) & METHODS}
     routes = set()
-    for rule in api_app.url_map.iter_rules():
+    for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint.startswith(DOC_ENDPOINT_PREFIXES):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
@@ -57,7 +57,7 @@ def test_every_operation_documents_its_errors_as_problem_details(spec):
             assert operation.get("summary"), f"{method} {path} has no summary"
             responses = operation["responses"]
             if method == "post":
-                assert {"400", "413", "415", "422"} <= set(responses), f"{method} {path}"
+                assert {"400", "413", "415", "422", "429"} <= set(responses), f"{method} {path}"
                 assert "requestBody" in operation
             if "{" in path:
                 assert "404" in responses, f"{method} {path}"
@@ -70,11 +70,11 @@ def test_every_operation_documents_its_errors_as_problem_details(spec):
     assert list(default) == [PROBLEM]
 
 
-def test_spec_documents_the_loaded_questionnaire_as_answers(api_app, spec):
+def test_spec_documents_the_loaded_questionnaire_as_answers(app, spec):
     schemas = spec["components"]["schemas"]
     request = schemas["AdviceRequest"]["properties"]["answers"]
     assert request == {"$ref": "#/components/schemas/CompleteAnswers"}
-    questions = [q for step in api_app.test_client().get("/api/v1/questionnaire").json["steps"]
+    questions = [q for step in app.test_client().get("/api/v1/questionnaire").json["steps"]
                  for q in step["questions"]]
     complete, draft = schemas["CompleteAnswers"], schemas["Answers"]
     assert list(complete["properties"]) == [q["id"] for q in questions]
@@ -101,8 +101,8 @@ def test_spec_documents_the_ruleset_header(spec):
     assert "503" in spec["paths"]["/api/v1/advice"]["post"]["responses"]
 
 
-def test_advice_carries_the_ruleset_header(api_app):
-    client = api_app.test_client()
+def test_advice_carries_the_ruleset_header(app):
+    client = app.test_client()
     questionnaire = client.get("/api/v1/questionnaire?lang=en").json
     answers = {}
     for step in questionnaire["steps"]:
@@ -130,10 +130,7 @@ def _first_valid(question: dict):
 # (`Function` has no `_nodeid`), so the fuzzed app is built once for this module, as in
 # schemathesis' own examples, in a temporary instance folder removed at exit.
 _contract_instance = tempfile.TemporaryDirectory(prefix="advisor-contract-")
-_contract_app = create_app({
-    **BASE_CONFIG, "INSTANCE_DIR": _contract_instance.name,
-    **({} if HAS_BUILTIN_RULES else {"RULES_DIR": str(MINI_PACKS)}),
-})
+_contract_app = create_app({**BASE_CONFIG, "INSTANCE_DIR": _contract_instance.name})
 contract = schemathesis.openapi.from_wsgi(SPEC_URL, _contract_app)
 
 
@@ -173,8 +170,8 @@ class _Links(HTMLParser):
 EXTERNAL = re.compile(r"https?://", re.I)
 
 
-def test_docs_page_works_offline_without_inline_script(api_app):
-    client = api_app.test_client()
+def test_docs_page_works_offline_without_inline_script(app):
+    client = app.test_client()
     page = client.get(DOCS_URL)
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
@@ -203,8 +200,8 @@ def test_docs_page_passes_swagger_ui_config_without_inline_script(make_app):
     assert 'data-config="{&#34;docExpansion&#34;: &#34;none&#34;}"' in html
 
 
-def test_missing_docs_asset_is_a_problem_404(api_app):
-    response = api_app.test_client().get("/api/v1/docs/assets/nothing.js")
+def test_missing_docs_asset_is_a_problem_404(app):
+    response = app.test_client().get("/api/v1/docs/assets/nothing.js")
     assert response.status_code == 404 and response.mimetype == PROBLEM
 
 
@@ -213,8 +210,8 @@ def test_missing_docs_asset_is_a_problem_404(api_app):
 ORIGIN = "https://portal.example.org"
 
 
-def test_cors_is_off_by_default(api_app):
-    client = api_app.test_client()
+def test_cors_is_off_by_default(app):
+    client = app.test_client()
     response = client.get("/api/v1/health", headers={"Origin": ORIGIN})
     assert "Access-Control-Allow-Origin" not in response.headers
     preflight = client.options("/api/v1/advice", headers={
@@ -252,3 +249,14 @@ def test_cors_origins_from_the_environment(monkeypatch, tmp_path):
     assert app.config["CORS_ORIGINS"] == [ORIGIN, "https://b.example"]
     response = app.test_client().get("/api/v1/health", headers={"Origin": "https://b.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://b.example"
+
+
+def test_boolean_flags_take_json_booleans_only(client):
+    """Found by the contract test: marshmallow's Boolean took 0 and "yes" where the spec says boolean."""
+    questionnaire = client.get("/api/v1/questionnaire").json
+    answers = {q["id"]: _first_valid(q) for step in questionnaire["steps"]
+               for q in step["questions"] if q["required"]}
+    for flag in (0, 1, "true", "yes", None):
+        response = client.post("/api/v1/advice", json={"answers": answers, "alternatives": flag})
+        assert response.status_code == 422 and "alternatives" in response.json["errors"], flag
+    assert client.post("/api/v1/advice", json={"answers": answers, "alternatives": True}).status_code == 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from apispec import APISpec
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from ..engine import Engine
 from ..model import Question, localize
@@ -24,7 +24,8 @@ class AnswersField(fields.Dict):
     """Question id to answer; documented as the ``Answers`` (or ``CompleteAnswers``) component."""
 
     def __init__(self, *, complete: bool, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(), values=fields.Raw(), **kwargs)
+        super().__init__(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                         values=fields.Raw(), **kwargs)
         self.complete = complete
 
 

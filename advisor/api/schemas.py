@@ -8,6 +8,8 @@ from marshmallow import Schema, fields, validate
 from .answers_spec import AnswersField
 
 LANGS = ("nl", "en")
+MAX_ANSWERS = 500
+"""More answers than any questionnaire has questions: a body over it is refused before parsing them."""
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -18,6 +20,16 @@ ANSWER_VALUE_DOC = {
 }
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: marshmallow's Boolean also takes 0, 1, "yes" and "on", which the
+    spec (type boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class LangQuerySchema(Schema):
     lang = fields.String(
         validate=validate.OneOf(LANGS),
@@ -26,8 +38,12 @@ class LangQuerySchema(Schema):
 
 
 class AdviceRequestSchema(Schema):
-    answers = AnswersField(complete=True, required=True)
+    answers = AnswersField(complete=True, required=True, validate=validate.Length(max=MAX_ANSWERS))
     lang = fields.String(validate=validate.OneOf(LANGS))
+    alternatives = StrictBoolean(
+        load_default=False,
+        metadata={"description": "Also compute what would change the advice (a few ms more)."},
+    )
 
 
 # --- Questionnaire -----------------------------------------------------------------------------
@@ -147,6 +163,20 @@ class PluginFailureSchema(Schema):
     error = fields.String(required=True)
 
 
+class ChangeSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+    before = fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC)
+    before_text = fields.String(required=True)
+    after = fields.Raw(required=True, metadata=ANSWER_VALUE_DOC)
+    after_text = fields.String(required=True)
+
+
+class AlternativeSchema(Schema):
+    form = fields.String(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
 class AdviceSchema(Schema):
     recommended = fields.String(required=True)
     ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
@@ -160,6 +190,11 @@ class AdviceSchema(Schema):
     lang = fields.String(required=True)
     incomplete = fields.Boolean(required=True, metadata={"description": "True when a plugin failed and its rules are missing."})
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema), required=True)
+    alternatives = fields.List(
+        fields.Nested(AlternativeSchema), allow_none=True,
+        metadata={"description": "The smallest answer changes after which another form would be "
+                  "advised; null unless the request asked for them."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------

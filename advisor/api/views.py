@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request
@@ -9,18 +10,21 @@ from flask_smorest import abort
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
-from ..model import localize
+from ..model import Advice, localize
 from ..plugins import describe
+from ..whatif import alternatives
 from . import schemas
-from .blueprint import ProblemBlueprint
+from .blueprint import Blueprint
 from .problems import problem
 
-blp = ProblemBlueprint(
+blp = Blueprint(
     "api_v1", __name__, url_prefix="/api/v1",
     description="Questionnaire, forms and advice for other platforms.",
 )
 
 JSON_MIMETYPES = ("application/json",)
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                               "schema": {"type": "integer"}}}
 ACCEPT_LANGUAGE = {
     "in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
     "description": "Used when no `lang` is given; Dutch when it names neither nl nor en.",
@@ -99,10 +103,15 @@ def forms_data(lang: str) -> dict[str, Any]:
     ]}
 
 
-def give_advice(answers: Any, lang: str):
+def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> Advice:
     """Run the engine; answer its refusals as problem details."""
+    engine = get_advisor().engine
     try:
-        return get_advisor().engine.advise(answers, lang)
+        clean = engine.validate_answers(answers)
+        advice = engine.advise_valid(clean, lang)
+        if with_alternatives:
+            advice = replace(advice, alternatives=tuple(alternatives(engine, clean, advice.recommended, lang)))
+        return advice
     except AnswersError as exc:
         abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
     except PluginFailed as exc:
@@ -143,9 +152,11 @@ def forms(lang: str | None = None):
 @blp.alt_response(415, schema=schemas.ProblemSchema, description="The body is not JSON.")
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Answers that do not fit, by field.")
 @blp.alt_response(503, schema=schemas.ProblemSchema, description="A plugin failed in strict mode.")
+@blp.alt_response(429, schema=schemas.ProblemSchema, headers=RETRY_AFTER,
+                  description="Too many advice requests from this client (a write limit).")
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
-    result = give_advice(body["answers"], pick_lang(body.get("lang")))
+    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
     return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
 
