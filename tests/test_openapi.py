@@ -56,9 +56,12 @@ def test_every_operation_documents_its_errors_as_problem_details(spec):
                 continue
             assert operation.get("summary"), f"{method} {path} has no summary"
             responses = operation["responses"]
-            if method == "post":
-                assert {"400", "413", "415", "422", "429"} <= set(responses), f"{method} {path}"
-                assert "requestBody" in operation
+            if method in ("post", "put", "patch"):
+                assert "requestBody" in operation, f"{method} {path}"
+                assert {"400", "413", "415", "422"} <= set(responses), f"{method} {path}"
+            if method not in ("get", "head", "options"):  # the rate limits count writes
+                assert "429" in responses and "Retry-After" in responses["429"]["headers"], \
+                    f"{method} {path}"
             if "{" in path:
                 assert "404" in responses, f"{method} {path}"
             for status, response in responses.items():
