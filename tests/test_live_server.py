@@ -93,10 +93,10 @@ def _wait_until_healthy(server: LiveServer) -> None:
         if server.process.poll() is not None:
             pytest.fail(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
         try:
-            if requests.get(f"{server.base_url}/api/v1/health", timeout=1).status_code == 200:
+            if requests.get(f"{server.base_url}/api/v1/health", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or a worker still loading the rule packs
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not become healthy:\n{server.output()}")
 
