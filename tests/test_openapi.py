@@ -86,7 +86,8 @@ def test_spec_documents_the_loaded_questionnaire_as_answers(app, spec):
     json_type = {"choice": "string", "multi": "array", "integer": "integer"}
     for question in questions:
         prop = complete["properties"][question["id"]]
-        assert prop["type"] == json_type[question["kind"]]
+        assert prop["type"] == json_type[question["kind"]] and "nullable" not in prop
+        assert draft["properties"][question["id"]] == {**prop, "nullable": True}
         option_ids = [o["id"] for o in question["options"]]
         if question["kind"] == "choice":
             assert prop["enum"] == option_ids

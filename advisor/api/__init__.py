@@ -3,16 +3,14 @@ the same marshmallow schemas that validate every request."""
 
 from __future__ import annotations
 
-import http
-
 from flask import Flask, request, url_for
 from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import cors, docs
 from .answers_spec import document_answers
-from .problems import PROBLEM_MIMETYPE, from_http_exception
+from .problem_docs import ProblemMediaTypePlugin
+from .problems import from_http_exception
 from .schemas import ProblemSchema
 
 API_PREFIX = "/api/"
@@ -30,18 +28,6 @@ class ProblemApi(Api):
             html_handler = self._app.extensions.get("advisor_html_errors")
             return html_handler(error) if html_handler else error
         return from_http_exception(error)
-
-    def _register_responses(self):
-        """flask-smorest's shared error responses, documented as ``application/problem+json``."""
-        for status in http.HTTPStatus:
-            response = {"description": status.phrase}
-            if not (100 <= status < 200) and status not in (204, 304):
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Any other error, as problem details.", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
     def _openapi_swagger_ui(self):
         """The docs page from our template: no inline script (see advisor/api/docs.py)."""
@@ -62,7 +48,7 @@ def register_api(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     docs.configure(app)
-    api = ProblemApi(app, spec_kwargs={"info": {
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemMediaTypePlugin()], "info": {
         "description": "Advises which collaboration form fits a collaboration in the Dutch social "
         "domain, explains why, and warns about risks. Errors are RFC 9457 problem details.",
     }})

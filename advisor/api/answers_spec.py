@@ -2,8 +2,8 @@
 
 Question and option ids are public API, and plugins may add questions, so the spec documents the
 questions this app actually asks: every question a property (an option id, a list of option ids
-or a whole number, each with its allowed values). A platform can validate
-its answers before sending them, and the contract tests generate answers the engine accepts.
+or a whole number, each with its allowed values). A platform can validate its answers before
+sending them, and the contract tests generate answers the engine accepts.
 """
 
 from __future__ import annotations
@@ -21,24 +21,27 @@ COMPLETE_ANSWERS = "CompleteAnswers"
 
 
 class AnswersField(fields.Dict):
-    """Question id to answer; documented as the ``Answers`` (or ``CompleteAnswers``) component."""
+    """Question id to answer, documented as the ``CompleteAnswers`` component (`complete`: the
+    required questions must be there, no nulls) or as ``Answers`` (unfinished answers; null
+    skips or, in a change, removes an answer)."""
 
     def __init__(self, *, complete: bool, **kwargs: Any) -> None:
         super().__init__(keys=fields.String(validate=validate.Length(min=1, max=200)),
-                         values=fields.Raw(), **kwargs)
+                         values=fields.Raw(allow_none=not complete), **kwargs)
         self.complete = complete
 
 
-def answer_property(question: Question) -> dict[str, Any]:
+def answer_property(question: Question, *, nullable: bool) -> dict[str, Any]:
     """One answer's schema: a string (choice), an array (multi) or an integer."""
     doc: dict[str, Any] = {"description": localize(question.text, "en")}
+    if nullable:
+        doc["nullable"] = True
     ids = list(question.option_ids())
     if question.kind == "choice":
         return {"type": "string", "enum": ids, **doc}
     if question.kind == "multi":
-        items = {"type": "array", "items": {"type": "string", "enum": ids}, "uniqueItems": True,
-                 "minItems": 1 if question.required else 0, **doc}
-        return items
+        return {"type": "array", "items": {"type": "string", "enum": ids}, "uniqueItems": True,
+                "minItems": 1 if question.required else 0, **doc}
     bounds = {key: value for key, value in (("minimum", question.min), ("maximum", question.max))
               if value is not None}
     return {"type": "integer", **bounds, **doc}
@@ -53,9 +56,10 @@ def answers_component(engine: Engine, *, complete: bool) -> dict[str, Any]:
             "option id (choice), a list of option ids (multi) or a whole number (integer). "
             "Leave a question out to skip it."
             + (" The required questions must be answered." if complete else
-               " Unfinished answers are accepted.")
+               " Unfinished answers are accepted; null skips (or, in a change, removes) an answer.")
         ),
-        "properties": {question.id: answer_property(question) for question in questions},
+        "properties": {question.id: answer_property(question, nullable=not complete)
+                       for question in questions},
         "additionalProperties": False,
     }
     required = [question.id for question in questions if question.required]
