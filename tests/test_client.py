@@ -211,7 +211,8 @@ def silent():
         _read_request(conn)
         conn.settimeout(5)
         try:
-            conn.recv(1)
+            while conn.recv(4096):  # drain any body, so closing sends no reset
+                pass
         except OSError:
             pass
 

@@ -264,3 +264,15 @@ def test_boolean_flags_take_json_booleans_only(client):
         response = client.post("/api/v1/advice", json={"answers": answers, "alternatives": flag})
         assert response.status_code == 422 and "alternatives" in response.json["errors"], flag
     assert client.post("/api/v1/advice", json={"answers": answers, "alternatives": True}).status_code == 200
+
+
+def test_the_rate_limit_answers_as_documented(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute")
+    client = app.test_client()
+    spec = client.get(SPEC_URL).json
+    documented = spec["paths"]["/api/v1/advice"]["post"]["responses"]["429"]
+    client.post("/api/v1/advice", json={"answers": {}})
+    response = client.post("/api/v1/advice", json={"answers": {}})
+    assert response.status_code == 429 and list(documented["content"]) == [response.mimetype]
+    assert int(response.headers["Retry-After"]) >= 1
+    assert client.get("/api/v1/questionnaire").status_code == 200  # reads are not limited

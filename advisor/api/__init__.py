@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import cors, docs
 from .answers_spec import document_answers
-from .problem_docs import ProblemMediaTypePlugin
+from .problem_docs import ProblemDocsPlugin
 from .problems import from_http_exception
 from .schemas import ProblemSchema
 
@@ -48,7 +48,7 @@ def register_api(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     docs.configure(app)
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemMediaTypePlugin()], "info": {
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemDocsPlugin()], "info": {
         "description": "Advises which collaboration form fits a collaboration in the Dutch social "
         "domain, explains why, and warns about risks. Errors are RFC 9457 problem details.",
     }})

@@ -23,8 +23,6 @@ blp = Blueprint(
 )
 
 JSON_MIMETYPES = ("application/json",)
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
-                               "schema": {"type": "integer"}}}
 ACCEPT_LANGUAGE = {
     "in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
     "description": "Used when no `lang` is given; Dutch when it names neither nl nor en.",
@@ -152,8 +150,6 @@ def forms(lang: str | None = None):
 @blp.alt_response(415, schema=schemas.ProblemSchema, description="The body is not JSON.")
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Answers that do not fit, by field.")
 @blp.alt_response(503, schema=schemas.ProblemSchema, description="A plugin failed in strict mode.")
-@blp.alt_response(429, schema=schemas.ProblemSchema, headers=RETRY_AFTER,
-                  description="Too many advice requests from this client (a write limit).")
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
     result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
