@@ -87,7 +87,8 @@ def test_spec_documents_the_loaded_questionnaire_as_answers(app, spec):
     for question in questions:
         prop = complete["properties"][question["id"]]
         assert prop["type"] == json_type[question["kind"]] and "nullable" not in prop
-        assert draft["properties"][question["id"]] == {**prop, "nullable": True}
+        nullable_enum = {"enum": [*prop["enum"], None]} if "enum" in prop else {}
+        assert draft["properties"][question["id"]] == {**prop, "nullable": True, **nullable_enum}
         option_ids = [o["id"] for o in question["options"]]
         if question["kind"] == "choice":
             assert prop["enum"] == option_ids

@@ -37,8 +37,8 @@ def answer_property(question: Question, *, nullable: bool) -> dict[str, Any]:
     if nullable:
         doc["nullable"] = True
     ids = list(question.option_ids())
-    if question.kind == "choice":
-        return {"type": "string", "enum": ids, **doc}
+    if question.kind == "choice":  # a nullable enum lists null too (OpenAPI 3.0.3)
+        return {"type": "string", "enum": [*ids, None] if nullable else ids, **doc}
     if question.kind == "multi":
         return {"type": "array", "items": {"type": "string", "enum": ids}, "uniqueItems": True,
                 "minItems": 1 if question.required else 0, **doc}
