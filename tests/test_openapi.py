@@ -40,6 +40,7 @@ def test_every_api_route_is_in_the_spec(app, spec):
                   for method in set(ops) & METHODS}
     routes = set()
     for rule in app.url_map.iter_rules():
+        assert not rule.rule.startswith("/api/") or rule.rule.startswith("/api/v1/"), rule.rule
         if not rule.rule.startswith("/api/v1") or rule.endpoint.startswith(DOC_ENDPOINT_PREFIXES):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
