@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     "SECRET_KEY": None,
+    "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off
 }
 
 LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS")

@@ -136,15 +136,30 @@ def _first_valid(question: dict):
 # (`Function` has no `_nodeid`), so the fuzzed app is built once for this module, as in
 # schemathesis' own examples, in a temporary instance folder removed at exit.
 _contract_instance = tempfile.TemporaryDirectory(prefix="advisor-contract-")
-_contract_app = create_app({**BASE_CONFIG, "INSTANCE_DIR": _contract_instance.name})
+# The admin export is on (with its token) so that it is fuzzed too; rate limits are off.
+_CONTRACT_ADMIN_TOKEN = "contract-admin-token-0123456789abcdef"
+_contract_app = create_app({**BASE_CONFIG, "INSTANCE_DIR": _contract_instance.name,
+                            "ADMIN_TOKEN": _CONTRACT_ADMIN_TOKEN})
 contract = schemathesis.openapi.from_wsgi(SPEC_URL, _contract_app)
 
 
 @contract.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_honours_its_spec(case):
-    """No generated request gets a 5xx, and every response conforms to the spec."""
-    case.call_and_validate()
+    """No generated request gets a 5xx, and every response conforms to the spec; schemathesis
+    also checks that the admin routes refuse requests without the token."""
+    headers = {"Authorization": f"Bearer {_CONTRACT_ADMIN_TOKEN}"} if "/admin/" in case.path else None
+    case.call_and_validate(headers=headers)
+
+
+def test_the_contract_covers_every_api_operation(app):
+    """Assessments and the admin export included: nothing in the spec escapes the fuzzer."""
+    fuzzed = {(op.path, op.method.upper()) for op in (r.ok() for r in contract.get_all_operations())}
+    served = {(path, method.upper()) for path, ops in app.test_client().get(SPEC_URL).json["paths"].items()
+              for method in set(ops) & METHODS}
+    assert {"/api/v1/assessments", "/api/v1/assessments/{assessment_id}/replay",
+            "/api/v1/admin/assessments.csv", "/api/v1/admin/assessments.json"} <= {p for p, _ in fuzzed}
+    assert served <= fuzzed
 
 
 # --- The docs page -----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class ProblemApi(Api):
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import assessments, views
+    from . import admin, assessments, views
 
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
     app.config.setdefault("API_VERSION", "v1")
@@ -56,6 +56,7 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(views.blp)
     api.register_blueprint(assessments.blp)
     assessments.register_error_handlers(app, api)
+    admin.register(app, api)
     docs.register(app)
     cors.init_cors(app)
 

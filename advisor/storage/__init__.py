@@ -15,6 +15,7 @@ from .service import (
     delete,
     expires_at,
     get,
+    iter_all,
     purge_expired,
     replay,
     update,
@@ -22,5 +23,5 @@ from .service import (
 
 __all__ = [
     "Assessment", "AssessmentNotFound", "Database", "LabelError", "Replay", "check_label", "create", "delete", "expires_at",
-    "get", "get_db", "get_session", "init_app", "purge_expired", "replay", "update",
+    "get", "get_db", "iter_all", "get_session", "init_app", "purge_expired", "replay", "update",
 ]

@@ -10,12 +10,13 @@ that gave it, so ``get`` returns it exactly as it was given and ``replay`` can c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..engine import AnswersError, Engine
@@ -24,7 +25,7 @@ from .models import Assessment, utcnow
 
 __all__ = [
     "AssessmentNotFound", "LabelError", "Replay", "check_label", "create", "get", "update", "delete", "purge_expired",
-    "replay", "expires_at",
+    "replay", "expires_at", "iter_all",
 ]
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
@@ -128,6 +129,33 @@ def _load(assessment_id: str, session: Session, *, for_update: bool = False) -> 
     if assessment is None:
         raise AssessmentNotFound(assessment_id)
     return assessment
+
+
+EXPORT_BATCH = 500
+
+
+def iter_all(*, batch_size: int = EXPORT_BATCH, session: Session | None = None) -> Iterator[Assessment]:
+    """Every stored assessment, oldest first, read in batches of `batch_size` (keyset paging on
+    created_at and id), so an export of any size holds one batch in memory and no long
+    transaction. Assessments created while it runs may or may not be included."""
+    session = session or get_session()
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = select(Assessment).order_by(Assessment.created_at, Assessment.id).limit(batch_size)
+        if after is not None:
+            created, last_id = after
+            query = query.where(or_(
+                Assessment.created_at > created,
+                (Assessment.created_at == created) & (Assessment.id > last_id),
+            ))
+        batch = list(session.scalars(query))
+        for assessment in batch:
+            session.expunge(assessment)  # loaded as read; memory stays at one batch
+        session.rollback()  # no transaction stays open while the caller streams the batch
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        after = (batch[-1].created_at, batch[-1].id)
 
 
 def update(

@@ -1,0 +1,183 @@
+"""/api/v1/admin: the export of every stored assessment, for the organisation running the service.
+
+Off unless ``ADMIN_TOKEN`` is configured: the routes then answer 404, as if they did not exist.
+With a token, a request must send ``Authorization: Bearer <ADMIN_TOKEN>``; the token is compared
+in constant time (``hmac.compare_digest``), and a missing or wrong one is a 401 problem with
+``WWW-Authenticate``. The export streams from ``storage.iter_all`` in batches, so its size does
+not depend on memory; the first batch is read before the response starts, so a database that
+cannot be reached is still a 503.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, request, stream_with_context
+from flask_smorest import Api, abort
+from marshmallow import Schema, fields
+
+from .. import storage
+from .assessments import PROBLEM_503, private
+from .blueprint import Blueprint
+from .schemas import ProblemSchema
+
+SECURITY_SCHEME = "adminToken"
+ADMIN_TOKEN_MIN_LENGTH = 24
+REALM = 'Bearer realm="advisor-admin"'
+COLUMNS = ("id", "label", "status", "lang", "created_at", "updated_at", "recommended",
+           "ruleset_fingerprint", "answers")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Cells a spreadsheet would run as a formula (CSV injection); such labels get a leading '."""
+
+blp = Blueprint(
+    "api_v1_admin", __name__, url_prefix="/api/v1/admin",
+    description="For the organisation running the service: export every stored assessment. "
+    "Off unless ADMIN_TOKEN is configured; needs `Authorization: Bearer <ADMIN_TOKEN>`.",
+)
+blp.after_request(private)
+
+
+class ExportedAssessmentSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True)
+    lang = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    recommended = fields.String(allow_none=True, required=True,
+                                metadata={"description": "The recommended form; null for a draft."})
+    ruleset_fingerprint = fields.String(required=True)
+    answers = fields.Dict(required=True, metadata={"description": "The stored answers by question id."})
+
+
+def check_admin_token(token: Any) -> str | None:
+    """The configured token, or None (export off); raises ValueError for a guessable one."""
+    if token in (None, ""):
+        return None
+    if not isinstance(token, str) or len(token) < ADMIN_TOKEN_MIN_LENGTH or not token.isascii():
+        raise ValueError(
+            f"ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN_LENGTH} ASCII characters; make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
+
+
+@blp.before_request
+def require_admin_token():
+    """404 while the export is off; 401 unless the bearer token matches."""
+    expected = current_app.config.get("ADMIN_TOKEN")
+    if not expected:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8")
+    ):
+        abort(401, message="Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'.",
+              headers={"WWW-Authenticate": REALM})
+
+
+def export_row(assessment: storage.Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.id, "label": assessment.label, "status": assessment.status,
+        "lang": assessment.lang, "created_at": assessment.created_at.isoformat(),
+        "updated_at": assessment.updated_at.isoformat(),
+        "recommended": (assessment.advice or {}).get("recommended"),
+        "ruleset_fingerprint": assessment.ruleset_fingerprint, "answers": assessment.answers,
+    }
+
+
+def _rows() -> Iterator[dict[str, Any]]:
+    """Export rows; the first batch is read now, so database errors come before the response."""
+    assessments = storage.iter_all()
+    first = list(itertools.islice(assessments, 1))
+    return (export_row(a) for a in itertools.chain(first, assessments))
+
+
+def _csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    if column == "label" and text.startswith(FORMULA_START):  # the only free text in a row
+        return "'" + text
+    return text
+
+
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_cell(column, row[column]) for column in COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield "["
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+    yield "]"
+
+
+def _download(chunks: Iterator[str], mimetype: str, extension: str) -> Response:
+    name = f"assessments-{datetime.now(UTC):%Y%m%d-%H%M%S}.{extension}"
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+ADMIN_ERRORS = [
+    (401, "No or a wrong admin token (`WWW-Authenticate: Bearer`)."),
+    (404, "The export is off: no ADMIN_TOKEN is configured."),
+]
+
+
+WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`: send the admin token.",
+                                          "schema": {"type": "string"}}}
+
+
+def _document(view):
+    for status, description in ADMIN_ERRORS:
+        headers = WWW_AUTHENTICATE if status == 401 else None
+        view = blp.alt_response(status, schema=ProblemSchema, description=description, headers=headers)(view)
+    view = blp.alt_response(503, **PROBLEM_503)(view)
+    return blp.doc(security=[{SECURITY_SCHEME: []}])(view)
+
+
+@blp.route("/assessments.csv")
+@blp.response(200, description="Every assessment, one row each; answers as JSON in the last column. "
+              "Labels that a spreadsheet would run as a formula start with a '.",
+              content_type="text/csv")
+@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@_document
+def export_csv():
+    """Export every stored assessment as CSV (streamed)."""
+    return _download(csv_lines(_rows()), "text/csv", "csv")
+
+
+@blp.route("/assessments.json")
+@blp.response(200, ExportedAssessmentSchema(many=True), description="Every assessment, oldest first.")
+@_document
+def export_json():
+    """Export every stored assessment as a JSON array (streamed)."""
+    return _download(json_chunks(_rows()), "application/json", "json")
+
+
+def register(app: Flask, api: Api) -> None:
+    app.config["ADMIN_TOKEN"] = check_admin_token(app.config.get("ADMIN_TOKEN"))
+    api.spec.components.security_scheme(SECURITY_SCHEME, {
+        "type": "http", "scheme": "bearer",
+        "description": "The ADMIN_TOKEN configured for the service (the admin routes are off without it).",
+    })
+    api.register_blueprint(blp)
