@@ -1,7 +1,9 @@
 """Abuse limits per client with Flask-Limiter: writes and advice are limited, reads are not.
 
 Counts live in memory per worker by default (``memory://``); give ``RATELIMIT_STORAGE_URI`` a
-``redis://`` URL to share them across gunicorn workers and hosts.
+``redis://`` URL to share them across gunicorn workers and hosts. When Redis cannot be reached
+the limits fall back to counting in memory per worker (and go back to Redis when it returns),
+so a Redis outage never turns requests into 500s.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_DEFAULT", "120 per minute;2000 per hour")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     return Limiter(
         get_remote_address,
         app=app,

@@ -1,0 +1,103 @@
+"""Rate limits in Redis: two app instances (two workers or hosts) share one count per client,
+and a Redis that goes away leaves the limits in memory instead of failing the requests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI_PACKS, require
+from tests.storage_fixtures import closed_port
+
+ANSWERS = {"answers": {"scope": "ongoing_task", "partners": 3}}
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class Redis:
+    """A throw-away redis-server on 127.0.0.1: no persistence, stopped after the test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = closed_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(folder), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+        deadline = time.monotonic() + 60  # a readiness wait, not a timing assertion
+        while True:
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail("redis-server did not start")
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[Redis]:
+    require(REDIS_SERVER is not None, "needs redis-server: run scripts/setup-redis (apt-get install redis-server)")
+    server = Redis(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def limited_app(make_app, storage_uri: str, **config: object):
+    return make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute",
+                    RATELIMIT_STORAGE_URI=storage_uri, **config)
+
+
+def test_two_app_instances_share_one_count_per_client_in_redis(make_app, redis_server):
+    first = limited_app(make_app, redis_server.url).test_client()
+    second = limited_app(make_app, redis_server.url).test_client()
+    statuses = [first.post("/api/v1/advice", json=ANSWERS).status_code,
+                second.post("/api/v1/advice", json=ANSWERS).status_code,
+                first.post("/api/v1/advice", json=ANSWERS).status_code]
+    assert statuses == [200, 200, 200]
+    refused = second.post("/api/v1/advice", json=ANSWERS)
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert first.post("/api/v1/advice", json=ANSWERS).status_code == 429
+    # Another client has its own count, on both instances.
+    other = {"REMOTE_ADDR": "10.9.8.7"}
+    assert second.post("/api/v1/advice", json=ANSWERS, environ_base=other).status_code == 200
+    assert first.post("/api/v1/advice", json=ANSWERS, environ_base=other).status_code == 200
+
+
+def test_without_redis_each_instance_counts_alone(make_app):
+    """The contrast: memory:// counts per instance (per gunicorn worker)."""
+    first = limited_app(make_app, "memory://").test_client()
+    second = limited_app(make_app, "memory://").test_client()
+    assert [first.post("/api/v1/advice", json=ANSWERS).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert second.post("/api/v1/advice", json=ANSWERS).status_code == 200
+
+
+def test_redis_going_away_falls_back_to_limits_in_memory(make_app, redis_server):
+    client = limited_app(make_app, redis_server.url).test_client()
+    assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
+    redis_server.stop()
+    statuses = [client.post("/api/v1/advice", json=ANSWERS).status_code for _ in range(5)]
+    assert 500 not in statuses and statuses[0] == 200
+    assert statuses[-1] == 429  # still limited, per instance, while Redis is away
