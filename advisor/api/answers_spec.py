@@ -26,7 +26,8 @@ class AnswersField(fields.Dict):
     skips or, in a change, removes an answer)."""
 
     def __init__(self, *, complete: bool, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(validate=validate.Length(min=1, max=200)),
+        super().__init__(keys=fields.String(validate=validate.Length(
+            min=1, max=200, error="a question id has 1 to {max} characters")),
                          values=fields.Raw(allow_none=not complete), **kwargs)
         self.complete = complete
 

@@ -9,6 +9,8 @@ from .answers_spec import AnswersField
 from .schemas import (
     ANSWER_VALUE_DOC,
     LANGS,
+    MAX_ANSWERS,
+    TOO_MANY_ANSWERS,
     AdviceSchema,
     CompletenessSchema,
     PackRefSchema,
@@ -36,7 +38,7 @@ def label_field() -> fields.String:
 
 class AssessmentCreateSchema(Schema):
     answers = AnswersField(
-        complete=False, required=True,
+        complete=False, required=True, validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS),
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
     )
     label = label_field()
@@ -45,7 +47,7 @@ class AssessmentCreateSchema(Schema):
 
 class AssessmentPatchSchema(Schema):
     answers = AnswersField(
-        complete=False,
+        complete=False, validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS),
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
     label = label_field()

@@ -11,7 +11,7 @@ import typing
 
 import flask
 import flask_smorest
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 
 
 class SafeJSONParser(FlaskParser):
@@ -19,9 +19,22 @@ class SafeJSONParser(FlaskParser):
         try:
             return super()._raw_load_json(req)
         except (RecursionError, ValueError) as exc:
-            reason = "the JSON nests too deeply" if isinstance(exc, RecursionError) else str(exc)
-            error = json.JSONDecodeError(reason, "", 0)
-            return self._handle_invalid_json_error(error, req)
+            if isinstance(exc, RecursionError):
+                reason = "the JSON nests too deeply"
+            elif isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+                return self._handle_invalid_json_error(exc, req)
+            else:  # int() refuses numbers of thousands of digits
+                reason = "a number has more digits than any answer can have"
+            return self._handle_invalid_json_error(json.JSONDecodeError(reason, "", 0), req)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs) -> typing.NoReturn:
+        """Say why the body is not JSON, and where ("Expecting ',' delimiter: line 1 column 9")."""
+        if isinstance(error, json.JSONDecodeError):
+            where = f" at line {error.lineno} column {error.colno}" if error.doc else ""
+            reason = f"{error.msg}{where}"
+        else:
+            reason = "the body is not UTF-8 text"
+        abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -10,6 +10,7 @@ from .answers_spec import AnswersField
 LANGS = ("nl", "en")
 MAX_ANSWERS = 500
 """More answers than any questionnaire has questions: a body over it is refused before parsing them."""
+TOO_MANY_ANSWERS = "at most {max} answers"
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -38,7 +39,8 @@ class LangQuerySchema(Schema):
 
 
 class AdviceRequestSchema(Schema):
-    answers = AnswersField(complete=True, required=True, validate=validate.Length(max=MAX_ANSWERS))
+    answers = AnswersField(complete=True, required=True,
+                           validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS))
     lang = fields.String(validate=validate.OneOf(LANGS))
     alternatives = StrictBoolean(
         load_default=False,
