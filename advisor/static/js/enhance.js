@@ -1,0 +1,24 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    // After a failed step, move focus to the error summary so screen readers announce it.
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary) {
+      summary.focus();
+    }
+    // Error summary links: focus the control, not just scroll to it.
+    document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) {
+          return;
+        }
+        event.preventDefault();
+        var question = target.closest(".question") || target;
+        question.scrollIntoView({ block: "start" });
+        target.focus({ preventScroll: true });
+      });
+    });
+  });
+})();
