@@ -63,3 +63,15 @@ def test_catalogs_compile_when_missing(tmp_path):
     (target / "messages.po").write_bytes((TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po").read_bytes())
     assert compile_catalogs(tmp_path) == [target / "messages.mo"]
     assert compile_catalogs(tmp_path) == []
+
+
+def test_every_page_text_has_a_dutch_translation():
+    from babel.messages.pofile import read_po
+
+    from advisor.web.i18n import TRANSLATIONS
+
+    with (TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
+        catalog = read_po(po_file, locale="nl")
+    untranslated = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    assert not untranslated
+    assert not [m.id for m in catalog if m.id and m.fuzzy]
