@@ -43,6 +43,12 @@ def _playwright():
     return sync_playwright
 
 
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 @pytest.fixture(scope="module")
 def browser():
     sync_playwright = _playwright()
@@ -121,18 +127,20 @@ def test_questionnaire_to_advice_in_the_browser(browser, live_server, lang):
 
     # Step 1: send it empty, get the error summary, follow its first link with the keyboard.
     assert words["progress"] in page.locator(".progress-text").inner_text()
-    page.get_by_role("button", name=words["next"]).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=words["next"]).click()
     summary = page.locator(".error-summary")
     assert words["problem"] in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    expect(summary).to_be_focused()
     check_accessibility(page, "question page with errors")
     first_link = summary.locator("a").first
     target = first_link.get_attribute("href")[1:]
     first_link.focus()
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == target
+    control = page.locator(f"[id='{target}']")
+    expect(control).to_be_focused()
     page.keyboard.press("Space")
-    assert page.locator(f"[id='{target}']").is_checked()
+    expect(control).to_be_checked()
 
     # Every step, the last one leading to the advice.
     while "/steps/" in page.url:
@@ -140,12 +148,13 @@ def test_questionnaire_to_advice_in_the_browser(browser, live_server, lang):
         button = page.get_by_role("button", name=words["advice"])
         if not button.count():
             button = page.get_by_role("button", name=words["next"])
-        button.click()
+        with page.expect_navigation():
+            button.click()
         assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
 
     assert page.url.endswith("/advice")
     assert words["heading"] in page.locator(".advice-head").text_content()
-    assert page.get_by_role("button", name=words["print"]).is_visible()
+    expect(page.get_by_role("button", name=words["print"])).to_be_visible()
     assert page.locator(".rank-row").count() >= 2
     check_accessibility(page, "advice page")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -167,7 +176,8 @@ def test_pages_work_under_the_content_security_policy(browser, live_server):
     page.get_by_role("link", name="Begin met de vragen").click()
     while "/steps/" in page.url:
         answer_every_question(page)
-        page.locator("button[value=next]").click()
-    assert page.get_by_role("button", name="Afdrukken / opslaan als pdf").is_visible()
+        with page.expect_navigation():
+            page.locator("button[value=next]").click()
+    expect(page.get_by_role("button", name="Afdrukken / opslaan als pdf")).to_be_visible()
     assert not violations
     context.close()
