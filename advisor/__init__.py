@@ -20,14 +20,16 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import config, extension, security, web
+    from . import config, extension, http, limits, security, web
     from .api import register_api
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
     config.load(app, test_config)
+    http.init_app(app)
     extension.init_app(app)
     register_api(app)
     web.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
     return app

@@ -236,20 +236,15 @@ class Engine:
         """The advice for answers already passed through :meth:`validate_answers`."""
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = []
-        contributions = self._call(
-            self._score_impls, "score_forms", Contribution, failures,
-            answers=view, questions=self.questions_view,
-        )
-        totals = dict.fromkeys(self.forms, 0.0)
-        explanation = []
-        for plugin, item in contributions:
-            for form_id, points in item.contributions.items():
-                totals[form_id] += points
-            explanation.append(ExplanationItem(
+        contributions, totals = self._score(view, failures)
+        explanation = [
+            ExplanationItem(
                 rule=item.rule, pack=plugin, contributions=dict(item.contributions),
                 because=localize(item.because, lang), source=item.source,
                 triggers=self._triggers(item.reads, answers, lang),
-            ))
+            )
+            for plugin, item in contributions
+        ]
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
@@ -285,6 +280,24 @@ class Engine:
             completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
             incomplete=bool(failures), failed_plugins=tuple(failures),
         )
+
+    def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""
+        _, totals = self._score(MappingProxyType(answers), [])
+        return self._choose(self._rank(totals))[0], totals
+
+    def _score(
+        self, answers: Mapping[str, Any], failures: list[PluginFailure]
+    ) -> tuple[list[tuple[str, Contribution]], dict[str, float]]:
+        contributions = self._call(
+            self._score_impls, "score_forms", Contribution, failures,
+            answers=answers, questions=self.questions_view,
+        )
+        totals = dict.fromkeys(self.forms, 0.0)
+        for _, item in contributions:
+            for form_id, points in item.contributions.items():
+                totals[form_id] += points
+        return contributions, totals
 
     def _rank(self, totals: Mapping[str, float]) -> tuple[RankedForm, ...]:
         positive = {form_id: max(score, 0.0) for form_id, score in totals.items()}
@@ -388,6 +401,8 @@ def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of option ids", None
         known = question.option_ids()
+        if len(value) > len(known):
+            return f"lists {len(value)} options; the question has {len(known)}", None
         unknown = [v for v in value if v not in known]
         if unknown:
             return f"unknown option '{unknown[0]}' (known: {', '.join(known)})", None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 LANGS = ("nl", "en")
+MAX_ANSWERS = 500
+"""More answers than any questionnaire has questions: a body over it is refused before parsing them."""
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -25,10 +27,15 @@ class LangQuerySchema(Schema):
 
 class AdviceRequestSchema(Schema):
     answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
+        keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(metadata=ANSWER_VALUE_DOC),
+        required=True, validate=validate.Length(max=MAX_ANSWERS),
         metadata={"description": "Question id to answer. Skipped questions are left out."},
     )
     lang = fields.String(validate=validate.OneOf(LANGS))
+    alternatives = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also compute what would change the advice (a few ms more)."},
+    )
 
 
 # --- Questionnaire -----------------------------------------------------------------------------
@@ -148,6 +155,20 @@ class PluginFailureSchema(Schema):
     error = fields.String(required=True)
 
 
+class ChangeSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+    before = fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC)
+    before_text = fields.String(required=True)
+    after = fields.Raw(required=True, metadata=ANSWER_VALUE_DOC)
+    after_text = fields.String(required=True)
+
+
+class AlternativeSchema(Schema):
+    form = fields.String(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
 class AdviceSchema(Schema):
     recommended = fields.String(required=True)
     ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
@@ -161,6 +182,11 @@ class AdviceSchema(Schema):
     lang = fields.String(required=True)
     incomplete = fields.Boolean(required=True, metadata={"description": "True when a plugin failed and its rules are missing."})
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema), required=True)
+    alternatives = fields.List(
+        fields.Nested(AlternativeSchema), allow_none=True,
+        metadata={"description": "The smallest answer changes after which another form would be "
+                  "advised; null unless the request asked for them."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------

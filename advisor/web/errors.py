@@ -14,6 +14,8 @@ def _explanation(code: int) -> tuple[str, str]:
         return _("Page not found"), _("This page does not exist (any more). Check the address, or start again from the first page.")
     if code == 405:
         return _("This does not work here"), _("This page cannot be used like this. Start again from the first page.")
+    if code == 429:
+        return _("Too many requests"), _("You sent a lot in a short time. Wait a minute and try again; your answers are kept.")
     if code >= 500:
         return _("Something went wrong on our side"), _("Your answers are still there. Try again in a moment; if it keeps happening, tell the people who manage this tool.")
     return _("This request could not be handled"), _("Go back and try again, or start again from the first page.")
