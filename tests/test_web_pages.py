@@ -202,3 +202,10 @@ def test_static_files_are_served(web):
     for path in ("/static/css/site.css", "/static/css/print.css", "/static/js/enhance.js", "/static/js/print.js"):
         assert web.get(path).status_code == 200, path
     assert "@media print" in page(web.get("/static/css/print.css"))
+
+
+def test_api_docs_paths_keep_scripts_strict_but_allow_swagger_styles(web):
+    csp = web.get("/api/v1/openapi.json").headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp
+    assert "style-src 'self' 'unsafe-inline'" in csp and "img-src 'self' data:" in csp
+    assert "style-src 'self';" in web.get("/").headers["Content-Security-Policy"]
