@@ -30,6 +30,13 @@ def init_app(app: Flask) -> None:
         if request.method in UNSAFE_METHODS and not request.path.startswith(API_PREFIX):
             csrf.protect()
 
+    @app.after_request
+    def private_pages(response):
+        """Pages hold someone's answers: no shared cache may keep them (static files may)."""
+        if not request.path.startswith((API_PREFIX, app.static_url_path + "/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
