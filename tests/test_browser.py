@@ -142,6 +142,16 @@ def test_questionnaire_to_advice_in_the_browser(browser, live_server, lang):
     page.keyboard.press("Space")
     expect(control).to_be_checked()
 
+    # Switching language on a step keeps what was just chosen, then switch back.
+    other = "en" if lang == "nl" else "nl"
+    with page.expect_navigation():
+        page.locator(f"[data-switch-language='{other}']").click()
+    assert page.locator("html").get_attribute("lang") == other
+    expect(page.locator(f"[id='{target}']")).to_be_checked()
+    with page.expect_navigation():
+        page.locator(f"[data-switch-language='{lang}']").click()
+    assert page.locator("html").get_attribute("lang") == lang
+
     # Every step, the last one leading to the advice.
     while "/steps/" in page.url:
         answer_every_question(page)

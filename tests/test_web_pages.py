@@ -209,3 +209,19 @@ def test_api_docs_paths_keep_scripts_strict_but_allow_swagger_styles(web):
     assert "script-src 'self';" in csp and "unsafe-eval" not in csp
     assert "style-src 'self' 'unsafe-inline'" in csp and "img-src 'self' data:" in csp
     assert "style-src 'self';" in web.get("/").headers["Content-Security-Policy"]
+
+
+def test_switching_language_on_a_step_keeps_what_was_typed(web):
+    assert 'data-switch-language="en"' in page(web.get("/steps/1"))
+    response = post_step(web, 1, {"scope": "individual_cases", "partners": "abc"}, nav="lang:en")
+    assert response.status_code == 302 and "/language/en" in response.headers["Location"]
+    response = web.get(response.headers["Location"])
+    assert response.headers["Location"].endswith("/steps/1")
+    html = page(web.get("/steps/1"))
+    assert "Step 1 of 2" in html and 'value="abc"' in html and 'value="individual_cases" checked' in html
+
+
+def test_pages_are_not_cached_but_static_files_may_be(web):
+    for path in ("/", "/steps/1", "/nowhere"):
+        assert web.get(path).headers["Cache-Control"] == "no-store", path
+    assert web.get("/static/css/site.css").headers.get("Cache-Control") != "no-store"

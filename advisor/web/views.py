@@ -75,7 +75,10 @@ def step(number: int) -> ResponseReturnValue:
         return _render_step(steps, number, draft, errors)
 
     draft = save_draft(answer_rules.read_step(request.form, questions))
-    if request.form.get("nav") == "back":
+    nav = request.form.get("nav", "next")
+    if nav.startswith("lang:"):
+        return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
+    if nav == "back":
         return redirect(url_for("web.step", number=number - 1) if number > 1 else url_for("web.start"))
     errors = answer_rules.clean(questions, draft)[1]
     if errors:

@@ -20,5 +20,20 @@
         target.focus({ preventScroll: true });
       });
     });
+    // On a step, switching language first sends the form, so what was typed here is kept.
+    var stepForm = document.getElementById("step-form");
+    if (stepForm) {
+      document.querySelectorAll("[data-switch-language]").forEach(function (link) {
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          var nav = document.createElement("input");
+          nav.type = "hidden";
+          nav.name = "nav";
+          nav.value = "lang:" + link.getAttribute("data-switch-language");
+          stepForm.appendChild(nav);
+          stepForm.submit();
+        });
+      });
+    }
   });
 })();
