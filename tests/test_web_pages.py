@@ -225,3 +225,18 @@ def test_pages_are_not_cached_but_static_files_may_be(web):
     for path in ("/", "/steps/1", "/nowhere"):
         assert web.get(path).headers["Cache-Control"] == "no-store", path
     assert web.get("/static/css/site.css").headers.get("Cache-Control") != "no-store"
+
+
+def test_server_errors_and_wrong_methods_get_html_pages(web_app):
+    web_app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    web_app.add_url_rule("/broken", view_func=broken)
+    client = web_app.test_client()
+    response = client.get("/broken")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert "Er ging bij ons iets mis" in page(response) and "a bug" not in page(response)
+    response = client.get("/restart")
+    assert response.status_code == 405 and "Dit werkt hier niet" in page(response)
