@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "TIE_MARGIN": 1.0,
     "DEFAULT_LANG": "nl",
     "LANGUAGES": ["nl", "en"],
+    # Storage (see README "Storage")
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "RETENTION_DAYS": 365,  # days since the last change; 0 keeps assessments forever
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "PROXY_COUNT": 0,

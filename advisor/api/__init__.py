@@ -28,7 +28,7 @@ class ProblemApi(Api):
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import views
+    from . import assessments, views
 
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
     app.config.setdefault("API_VERSION", "v1")
@@ -40,6 +40,8 @@ def register_api(app: Flask) -> ProblemApi:
         "domain, explains why, and warns about risks. Errors are RFC 9457 problem details.",
     }})
     api.register_blueprint(views.blp)
+    api.register_blueprint(assessments.blp)
+    assessments.register_error_handlers(app, api)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
