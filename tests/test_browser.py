@@ -172,6 +172,16 @@ def test_questionnaire_to_advice_in_the_browser(browser, live_server, lang):
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / f"advice-{lang}-print.png"), full_page=True)
     assert not errors
+
+    # The private link opens the same advice in another browser (a colleague).
+    link = page.locator("#saved-link").input_value()
+    advised = page.locator("#advice-title").text_content()
+    colleague = browser.new_context(locale="nl-NL" if lang == "nl" else "en-GB")
+    shared = colleague.new_page()
+    shared.goto(link)
+    assert shared.url.endswith("/advice")
+    assert shared.locator("#advice-title").text_content() == advised
+    colleague.close()
     context.close()
 
 

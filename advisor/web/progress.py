@@ -1,7 +1,8 @@
 """Where the answers in progress live: the seam between the pages and storage.
 
-Until storage exists, the draft is kept in the signed Flask session cookie (answers are small),
-so the server keeps no state. These three functions are the only place the pages touch it.
+The draft is kept in the signed Flask session cookie (answers are small), exactly as typed, so
+a page shown again after an error loses nothing. It is the working copy; ``saved`` stores its
+valid answers in the database after every step.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def save_draft(changes: Draft) -> Draft:
     draft.update(changes)
     session[SESSION_KEY] = draft
     return draft
+
+
+def replace_draft(draft: Draft) -> None:
+    """Take a whole draft, e.g. the answers behind a private link."""
+    session[SESSION_KEY] = dict(draft)
 
 
 def clear_draft() -> None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
+from .. import storage
 from ..api.views import forms_data, questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice
 from . import answers as answer_rules
+from . import saved
 from .i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_lang, safe_next
-from .progress import clear_draft, load_draft, save_draft
+from .progress import clear_draft, load_draft, replace_draft, save_draft
 
 bp = Blueprint("web", __name__)
 
@@ -38,6 +43,15 @@ def _first_invalid_step(steps: list[dict[str, Any]], draft: dict[str, Any]) -> i
         if answer_rules.clean(step["questions"], draft)[1]:
             return number
     return None
+
+
+@bp.context_processor
+def saved_link() -> dict[str, Any]:
+    assessment_id = saved.saved_id()
+    return {
+        "saved_url": url_for("web.resume", assessment_id=assessment_id, _external=True) if assessment_id else None,
+        "retention_days": current_app.config.get("RETENTION_DAYS") or 0,
+    }
 
 
 @bp.get("/")
@@ -75,6 +89,7 @@ def step(number: int) -> ResponseReturnValue:
         return _render_step(steps, number, draft, errors)
 
     draft = save_draft(answer_rules.read_step(request.form, questions))
+    saved.save_as_you_go(draft, _all_questions(steps), current_lang())
     nav = request.form.get("nav", "next")
     if nav.startswith("lang:"):
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
@@ -125,8 +140,33 @@ def advice() -> ResponseReturnValue:
 
 @bp.post("/restart")
 def restart() -> ResponseReturnValue:
+    """Empty answers and a new link; the old link keeps working for whoever has it."""
     clear_draft()
+    saved.forget_link()
     return redirect(url_for("web.step", number=1))
+
+
+@bp.get("/a/<assessment_id>")
+def resume(assessment_id: str) -> ResponseReturnValue:
+    """The private link: pick up the stored answers, then the advice or the first open step."""
+    try:
+        draft, status = saved.resume(assessment_id)
+    except storage.AssessmentNotFound:
+        abort(404)
+    replace_draft(draft)
+    invalid = _first_invalid_step(_steps(), draft)
+    if status == "complete" and invalid is None:
+        return redirect(url_for("web.advice"))
+    return redirect(url_for("web.step", number=invalid or 1))
+
+
+@bp.post("/erase")
+def erase() -> ResponseReturnValue:
+    """Erase the stored answers for good and empty the session (the right to erasure)."""
+    saved.erase()
+    clear_draft()
+    flash(_("Your answers have been deleted. The private link no longer works."))
+    return redirect(url_for("web.start"))
 
 
 def advice_view(result: Advice, lang: str) -> dict[str, Any]:

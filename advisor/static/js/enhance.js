@@ -35,5 +35,21 @@
         });
       });
     }
+    // Copy the private link; the field itself stays selectable without JavaScript.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      var status = document.querySelector(".copy-status");
+      if (!field || !navigator.clipboard) {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          if (status) {
+            status.textContent = button.getAttribute("data-copied");
+          }
+        });
+      });
+    });
   });
 })();
