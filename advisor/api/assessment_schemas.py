@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..storage.service import LABEL_MAX, LabelError, check_label
+from .answers_spec import AnswersField
 from .schemas import (
     ANSWER_VALUE_DOC,
     LANGS,
@@ -14,7 +15,11 @@ from .schemas import (
     RulesetSchema,
 )
 
-LABEL = {"description": "A name the user gives the assessment, e.g. the collaboration's name."}
+LABEL = {
+    "description": "A name the user gives the assessment, e.g. the collaboration's name; plain text "
+    "without control characters.",
+    "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+}
 
 
 def storable_label(value: str) -> None:
@@ -30,8 +35,8 @@ def label_field() -> fields.String:
 
 
 class AssessmentCreateSchema(Schema):
-    answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC), required=True,
+    answers = AnswersField(
+        complete=False, required=True,
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
     )
     label = label_field()
@@ -39,8 +44,8 @@ class AssessmentCreateSchema(Schema):
 
 
 class AssessmentPatchSchema(Schema):
-    answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC),
+    answers = AnswersField(
+        complete=False,
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
     label = label_field()

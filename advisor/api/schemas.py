@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .answers_spec import AnswersField
+
 LANGS = ("nl", "en")
 MAX_ANSWERS = 500
 """More answers than any questionnaire has questions: a body over it is refused before parsing them."""
@@ -18,6 +20,16 @@ ANSWER_VALUE_DOC = {
 }
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: marshmallow's Boolean also takes 0, 1, "yes" and "on", which the
+    spec (type boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class LangQuerySchema(Schema):
     lang = fields.String(
         validate=validate.OneOf(LANGS),
@@ -26,13 +38,9 @@ class LangQuerySchema(Schema):
 
 
 class AdviceRequestSchema(Schema):
-    answers = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(metadata=ANSWER_VALUE_DOC),
-        required=True, validate=validate.Length(max=MAX_ANSWERS),
-        metadata={"description": "Question id to answer. Skipped questions are left out."},
-    )
+    answers = AnswersField(complete=True, required=True, validate=validate.Length(max=MAX_ANSWERS))
     lang = fields.String(validate=validate.OneOf(LANGS))
-    alternatives = fields.Boolean(
+    alternatives = StrictBoolean(
         load_default=False,
         metadata={"description": "Also compute what would change the advice (a few ms more)."},
     )
