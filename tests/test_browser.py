@@ -201,3 +201,17 @@ def test_pages_work_under_the_content_security_policy(browser, live_server):
     expect(page.get_by_role("button", name="Afdrukken / opslaan als pdf")).to_be_visible()
     assert not violations
     context.close()
+
+
+def test_api_docs_page_works_under_the_content_security_policy(browser, live_server):
+    """The Swagger UI page (another blueprint) renders its operations with our CSP in force."""
+    context = browser.new_context()
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    response = page.goto(live_server + "/api/v1/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".opblock").first).to_be_visible(timeout=15000)
+    assert not violations, violations
+    context.close()
