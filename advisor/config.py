@@ -36,7 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CORS_ORIGINS": [],
     "PROXY_COUNT": 0,
-    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SECURE": False,  # set it behind HTTPS (with PROXY_COUNT behind a proxy)
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",  # here, not setdefault: Flask's own default (None) is already set
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",

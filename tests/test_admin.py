@@ -108,7 +108,6 @@ def test_empty_database_exports_headers_only(admin):
 def test_export_reads_in_batches_past_equal_timestamps(admin, monkeypatch):
     """Keyset paging over (created_at, id): nothing skipped or repeated across batch borders."""
     monkeypatch.setattr(service, "EXPORT_BATCH", 3)
-    monkeypatch.setattr(service.iter_all, "__kwdefaults__", {"batch_size": 3, "session": None})
     ids = {admin.post("/api/v1/assessments", json={"answers": DRAFT}).json["id"] for _ in range(10)}
     exported = [row["id"] for row in admin.get(JSON_URL, headers=AUTH).json]
     assert len(exported) == 10 and set(exported) == ids

@@ -11,6 +11,7 @@ cannot be reached is still a 503.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hmac
 import io
 import itertools
@@ -83,14 +84,11 @@ def require_admin_token():
               headers={"WWW-Authenticate": REALM})
 
 
-def export_row(assessment: storage.Assessment) -> dict[str, Any]:
-    return {
-        "id": assessment.id, "label": assessment.label, "status": assessment.status,
-        "lang": assessment.lang, "created_at": assessment.created_at.isoformat(),
-        "updated_at": assessment.updated_at.isoformat(),
-        "recommended": (assessment.advice or {}).get("recommended"),
-        "ruleset_fingerprint": assessment.ruleset_fingerprint, "answers": assessment.answers,
-    }
+def export_row(summary: storage.Summary) -> dict[str, Any]:
+    row = dataclasses.asdict(summary)
+    row["created_at"] = summary.created_at.isoformat()
+    row["updated_at"] = summary.updated_at.isoformat()
+    return row
 
 
 def _rows() -> Iterator[dict[str, Any]]:

@@ -10,6 +10,7 @@ from .service import (
     AssessmentNotFound,
     LabelError,
     Replay,
+    Summary,
     check_label,
     create,
     delete,
@@ -22,6 +23,6 @@ from .service import (
 )
 
 __all__ = [
-    "Assessment", "AssessmentNotFound", "Database", "LabelError", "Replay", "check_label", "create", "delete", "expires_at",
+    "Assessment", "AssessmentNotFound", "Database", "LabelError", "Replay", "Summary", "check_label", "create", "delete", "expires_at",
     "get", "get_db", "iter_all", "get_session", "init_app", "purge_expired", "replay", "update",
 ]

@@ -25,7 +25,7 @@ from .models import Assessment, utcnow
 
 __all__ = [
     "AssessmentNotFound", "LabelError", "Replay", "check_label", "create", "get", "update", "delete", "purge_expired",
-    "replay", "expires_at", "iter_all",
+    "replay", "expires_at", "iter_all", "Summary",
 ]
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
@@ -134,23 +134,42 @@ def _load(assessment_id: str, session: Session, *, for_update: bool = False) -> 
 EXPORT_BATCH = 500
 
 
-def iter_all(*, batch_size: int = EXPORT_BATCH, session: Session | None = None) -> Iterator[Assessment]:
+@dataclass(frozen=True)
+class Summary:
+    """What an export shows of one assessment: no advice body, only the form it recommended."""
+
+    id: str
+    label: str | None
+    status: str
+    lang: str
+    created_at: datetime
+    updated_at: datetime
+    recommended: str | None
+    ruleset_fingerprint: str
+    answers: dict[str, Any]
+
+
+def iter_all(*, batch_size: int | None = None, session: Session | None = None) -> Iterator[Summary]:
     """Every stored assessment, oldest first, read in batches of `batch_size` (keyset paging on
-    created_at and id), so an export of any size holds one batch in memory and no long
-    transaction. Assessments created while it runs may or may not be included."""
+    created_at and id) without the advice bodies, so an export of any size holds one small batch
+    in memory and keeps no transaction open. Assessments created meanwhile may or may not appear."""
     session = session or get_session()
+    batch_size = batch_size or EXPORT_BATCH
+    columns = (
+        Assessment.id, Assessment.label, Assessment.status, Assessment.lang, Assessment.created_at,
+        Assessment.updated_at, Assessment.advice["recommended"].as_string(), Assessment.ruleset_fingerprint,
+        Assessment.answers,
+    )
     after: tuple[datetime, str] | None = None
     while True:
-        query = select(Assessment).order_by(Assessment.created_at, Assessment.id).limit(batch_size)
+        query = select(*columns).order_by(Assessment.created_at, Assessment.id).limit(batch_size)
         if after is not None:
             created, last_id = after
             query = query.where(or_(
                 Assessment.created_at > created,
                 (Assessment.created_at == created) & (Assessment.id > last_id),
             ))
-        batch = list(session.scalars(query))
-        for assessment in batch:
-            session.expunge(assessment)  # loaded as read; memory stays at one batch
+        batch = [Summary(*row) for row in session.execute(query)]
         session.rollback()  # no transaction stays open while the caller streams the batch
         yield from batch
         if len(batch) < batch_size:
