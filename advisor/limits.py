@@ -18,6 +18,7 @@ from .api import API_PREFIX
 from .api.problems import problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN_BLUEPRINT = "api_v1_admin"
 
 
 def init_app(app: Flask) -> Limiter:
@@ -26,12 +27,18 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    return Limiter(
+    app.config.setdefault("RATELIMIT_ADMIN_FAILURES", "10 per minute")
+    limiter = Limiter(
         get_remote_address,
         app=app,
         default_limits_exempt_when=lambda: request.method in SAFE_METHODS,
         on_breach=_too_many_requests,
     )
+    admin = app.blueprints.get(ADMIN_BLUEPRINT)
+    if admin is not None:  # wrong admin tokens count per client; right ones cost nothing
+        limiter.shared_limit(app.config["RATELIMIT_ADMIN_FAILURES"], scope="admin-token",
+                             deduct_when=lambda r: r.status_code == 401, on_breach=_too_many_requests)(admin)
+    return limiter
 
 
 def _too_many_requests(limit: RequestLimit):

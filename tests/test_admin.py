@@ -56,6 +56,19 @@ def test_missing_or_wrong_token_is_a_401_problem(make_app, url, authorization):
     assert TOKEN not in response.get_data(as_text=True)
 
 
+def test_wrong_tokens_are_rate_limited_per_client(make_app):
+    client = make_app(RULES_DIR=str(MINI_PACKS), ADMIN_TOKEN=TOKEN, RATELIMIT_ENABLED=True,
+                      RATELIMIT_ADMIN_FAILURES="3 per minute").test_client()
+    assert all(client.get(JSON_URL, headers=AUTH).status_code == 200 for _ in range(5))  # right tokens are free
+    wrong = {"Authorization": "Bearer guess"}
+    assert [client.get(JSON_URL, headers=wrong).status_code for _ in range(4)] == [401, 401, 401, 429]
+    refused = client.get(CSV_URL, headers=AUTH)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.mimetype == "application/problem+json"
+    other = client.get(JSON_URL, headers=AUTH, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200
+
+
 def test_token_is_compared_in_constant_time(admin, monkeypatch):
     calls = []
     original = hmac.compare_digest
@@ -135,7 +148,9 @@ def test_spec_documents_the_export_and_its_security(make_store_app):
     for url in (CSV_URL, JSON_URL):
         operation = spec["paths"][url]["get"]
         assert operation["security"] == [{"adminToken": []}]
-        assert {"200", "401", "404", "503"} <= set(operation["responses"])
+        assert {"200", "401", "404", "429", "503"} <= set(operation["responses"])
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+        assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
     assert "text/csv" in spec["paths"][CSV_URL]["get"]["responses"]["200"]["content"]
     rows = spec["paths"][JSON_URL]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert rows["type"] == "array"

@@ -145,10 +145,15 @@ WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`: send the admi
                                           "schema": {"type": "string"}}}
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
+
+
 def _document(view):
     for status, description in ADMIN_ERRORS:
         headers = WWW_AUTHENTICATE if status == 401 else None
         view = blp.alt_response(status, schema=ProblemSchema, description=description, headers=headers)(view)
+    view = blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER,
+                            description="Too many wrong tokens from this client (RATELIMIT_ADMIN_FAILURES).")(view)
     view = blp.alt_response(503, **PROBLEM_503)(view)
     return blp.doc(security=[{SECURITY_SCHEME: []}])(view)
 
