@@ -43,6 +43,7 @@ from .model import (
     localize,
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
+from .rulepack import RulePack
 
 log = logging.getLogger("advisor.engine")
 trace_log = logging.getLogger("advisor.trace")
@@ -71,6 +72,8 @@ class _Impl:
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
+    checked: bool = False
+    """True for rule packs: their results were checked when the pack was compiled."""
 
 
 class Engine:
@@ -110,7 +113,7 @@ class Engine:
     def _impls(self, hook_name: str) -> list[_Impl]:
         hook = getattr(self.manager.hook, hook_name)
         return [
-            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames))
+            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack))
             for impl in hook.get_hookimpls()
         ]
 
@@ -236,20 +239,24 @@ class Engine:
         """The advice for answers already passed through :meth:`validate_answers`."""
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = []
+        triggers = self._trigger_lookup(answers, lang)
         contributions = self._call(
             self._score_impls, "score_forms", Contribution, failures,
             answers=view, questions=self.questions_view,
         )
         totals = dict.fromkeys(self.forms, 0.0)
         explanation = []
-        for plugin, item in contributions:
-            for form_id, points in item.contributions.items():
-                totals[form_id] += points
-            explanation.append(ExplanationItem(
-                rule=item.rule, pack=plugin, contributions=dict(item.contributions),
-                because=localize(item.because, lang), source=item.source,
-                triggers=self._triggers(item.reads, answers, lang),
-            ))
+        add = explanation.append
+        for plugin, items in contributions:
+            for item in items:
+                points = item.contributions
+                for form_id, value in points.items():
+                    totals[form_id] += value
+                add(ExplanationItem(
+                    rule=item.rule, pack=plugin, contributions=dict(points),
+                    because=localize(item.because, lang), source=item.source,
+                    triggers=triggers(item.reads),
+                ))
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
@@ -259,15 +266,16 @@ class Engine:
             answers=view, recommended=recommended, ranking=ranking, questions=self.questions_view,
         )
         risks: dict[str, RiskItem] = {}
-        for plugin, finding in findings:
-            if finding.id in risks:
-                continue
-            risks[finding.id] = RiskItem(
-                id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
-                why=localize(finding.why, lang), advice=localize(finding.advice, lang),
-                source=finding.source, pack=plugin, triggers=self._triggers(finding.reads, answers, lang),
-            )
-        ordered_risks = tuple(sorted(risks.values(), key=lambda r: SEVERITY_ORDER[r.severity]))
+        for plugin, items in findings:
+            for finding in items:
+                if finding.id in risks:
+                    continue
+                risks[finding.id] = RiskItem(
+                    id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
+                    why=localize(finding.why, lang), advice=localize(finding.advice, lang),
+                    source=finding.source, pack=plugin, triggers=triggers(finding.reads),
+                )
+        ordered_risks = tuple(sorted(risks.values(), key=_severity_rank))
 
         condition_items = self._call(
             self._condition_impls, "success_conditions", SuccessCondition, failures,
@@ -275,7 +283,7 @@ class Engine:
         )
         conditions = tuple(
             ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
-            for plugin, c in condition_items
+            for plugin, items in condition_items for c in items
         )
         if failures and self.strict:
             raise PluginFailed(failures)
@@ -307,41 +315,68 @@ class Engine:
             return near[0], False
         return min(near, key=lambda form_id: self.forms[form_id].order), True
 
-    def _triggers(self, reads: Sequence[str], answers: Mapping[str, Any], lang: str) -> tuple[Trigger, ...]:
-        triggers = []
-        for qid in reads:
-            if qid in answers:
-                question = self.questions[qid]
-                triggers.append(Trigger(
+    def _trigger_lookup(
+        self, answers: Mapping[str, Any], lang: str
+    ) -> Callable[[Sequence[str]], tuple[Trigger, ...]]:
+        """``reads -> triggers`` for one advice: each answered question's trigger is built once,
+        however many rules and risks read it, and each distinct `reads` is resolved once."""
+        by_question: dict[str, Trigger] = {}
+        by_reads: dict[tuple[str, ...], tuple[Trigger, ...]] = {}
+        questions = self.questions
+
+        def trigger(qid: str) -> Trigger:
+            found = by_question.get(qid)
+            if found is None:
+                question = questions[qid]
+                value = answers[qid]
+                found = by_question[qid] = Trigger(
                     question=qid, question_text=localize(question.text, lang),
-                    answer=answers[qid], answer_text=question.label_of(answers[qid], lang),
-                ))
-        return tuple(triggers)
+                    answer=value, answer_text=question.label_of(value, lang),
+                )
+            return found
+
+        def lookup(reads: Sequence[str]) -> tuple[Trigger, ...]:
+            if type(reads) is tuple:
+                found = by_reads.get(reads)
+                if found is None:
+                    found = by_reads[reads] = tuple(trigger(qid) for qid in reads if qid in answers)
+                return found
+            return tuple(trigger(qid) for qid in reads if qid in answers)
+
+        return lookup
 
     def _call(
         self, impls: Sequence[_Impl], hook_name: str, kind: type, failures: list[PluginFailure],
         **kwargs: Any,
-    ) -> list[tuple[str, Any]]:
-        """Call every implementation of a per-advice hook; contain and record failures."""
-        results: list[tuple[str, Any]] = []
+    ) -> list[tuple[str, Sequence[Any]]]:
+        """Call every implementation of a per-advice hook; contain and record failures.
+
+        Returns ``(plugin, items)`` per plugin that answered, in hook order.
+        """
+        results: list[tuple[str, Sequence[Any]]] = []
+        trace = self.trace
         for impl in impls:
-            started = time.perf_counter() if self.trace else 0.0
+            started = time.perf_counter() if trace else 0.0
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
-                items = self._check_result(impl.plugin, hook_name, kind, value)
+                if impl.checked and type(value) is list:
+                    items = value
+                else:
+                    items = self._check_result(impl.plugin, hook_name, kind, value)
             except Exception as exc:
                 failure = PluginFailure(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}")
                 log.error("plugin '%s' failed in %s: %s", impl.plugin, hook_name, failure.error,
                           exc_info=not isinstance(exc, _ShapeError))
                 failures.append(failure)
                 continue
-            if self.trace:
+            if trace:
                 trace_log.info(
                     "%s.%s(%s) -> %r [%.1f us]", impl.plugin, hook_name,
                     ", ".join(f"{n}={_short(kwargs[n])}" for n in impl.argnames), items,
                     (time.perf_counter() - started) * 1e6,
                 )
-            results.extend((impl.plugin, item) for item in items)
+            if items:
+                results.append((impl.plugin, items))
         return results
 
     def _check_result(self, plugin: str, hook_name: str, kind: type, value: Any) -> Sequence[Any]:
@@ -365,6 +400,10 @@ class Engine:
                 if item.severity not in SEVERITY_ORDER:
                     raise _ShapeError(f"risk '{item.id}' has unknown severity '{item.severity}'")
         return value
+
+
+def _severity_rank(risk: RiskItem) -> int:
+    return SEVERITY_ORDER[risk.severity]
 
 
 class _ShapeError(TypeError):
