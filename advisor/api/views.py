@@ -21,6 +21,10 @@ blp = Blueprint(
 
 JSON_MIMETYPES = ("application/json",)
 
+# Schema instances, not classes: webargs would build a new schema from a class on every request.
+LANG_QUERY = schemas.LangQuerySchema()
+ADVICE_REQUEST = schemas.AdviceRequestSchema()
+
 
 @blp.before_request
 def require_json_body():
@@ -110,7 +114,7 @@ def _failure(failure) -> dict[str, str]:
 
 
 @blp.route("/questionnaire")
-@blp.arguments(schemas.LangQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.QuestionnaireSchema)
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
 def questionnaire(lang: str | None = None):
@@ -119,7 +123,7 @@ def questionnaire(lang: str | None = None):
 
 
 @blp.route("/forms")
-@blp.arguments(schemas.LangQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.FormsSchema)
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
 def forms(lang: str | None = None):
@@ -128,7 +132,7 @@ def forms(lang: str | None = None):
 
 
 @blp.route("/advice", methods=["POST"])
-@blp.arguments(schemas.AdviceRequestSchema)
+@blp.arguments(ADVICE_REQUEST)
 @blp.response(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
