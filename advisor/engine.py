@@ -49,6 +49,8 @@ log = logging.getLogger("advisor.engine")
 trace_log = logging.getLogger("advisor.trace")
 
 DEFAULT_TIE_MARGIN = 1.0
+TRIGGER_CACHE_SIZE = 4096
+"""Triggers (question, answer, language) kept across advices; enough for every option answer."""
 
 
 class AnswersError(ValueError):
@@ -103,6 +105,8 @@ class Engine:
         self.questions_view = MappingProxyType(self.questions)
         self.ordered_questions = sorted(self.questions.values(), key=self._question_position)
         self.required = tuple(q.id for q in self.ordered_questions if q.required)
+        self._options = {qid: _OptionIndex.of(q) for qid, q in self.questions.items()}
+        self._trigger_cache: dict[tuple[str, str, str | int], Trigger] = {}
         self.ruleset = self._fingerprint()
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
@@ -210,7 +214,7 @@ class Engine:
                 continue
             if value is None:
                 continue
-            problem, cleaned = _check_answer(question, value)
+            problem, cleaned = _check_answer(question, value, self._options[key])
             if problem:
                 errors[field] = [problem]
             elif cleaned is not None:
@@ -318,32 +322,46 @@ class Engine:
     def _trigger_lookup(
         self, answers: Mapping[str, Any], lang: str
     ) -> Callable[[Sequence[str]], tuple[Trigger, ...]]:
-        """``reads -> triggers`` for one advice: each answered question's trigger is built once,
-        however many rules and risks read it, and each distinct `reads` is resolved once."""
-        by_question: dict[str, Trigger] = {}
+        """``reads -> triggers`` for one advice. A trigger depends only on the question, the
+        answer and the language, so triggers of option and number answers are kept across
+        advices (a bounded cache); list answers get theirs once per advice. Each distinct
+        `reads` is resolved once per advice."""
+        shared = self._trigger_cache
+        own: dict[str, Trigger] = {}
         by_reads: dict[tuple[str, ...], tuple[Trigger, ...]] = {}
-        questions = self.questions
 
         def trigger(qid: str) -> Trigger:
-            found = by_question.get(qid)
+            value = answers[qid]
+            kind = type(value)
+            if kind is str or kind is int:
+                key = (lang, qid, value)
+                found = shared.get(key)
+                if found is None:
+                    found = self._new_trigger(qid, value, lang)
+                    if len(shared) < TRIGGER_CACHE_SIZE:
+                        shared[key] = found
+                return found
+            found = own.get(qid)
             if found is None:
-                question = questions[qid]
-                value = answers[qid]
-                found = by_question[qid] = Trigger(
-                    question=qid, question_text=localize(question.text, lang),
-                    answer=value, answer_text=question.label_of(value, lang),
-                )
+                found = own[qid] = self._new_trigger(qid, value, lang)
             return found
 
         def lookup(reads: Sequence[str]) -> tuple[Trigger, ...]:
             if type(reads) is tuple:
                 found = by_reads.get(reads)
                 if found is None:
-                    found = by_reads[reads] = tuple(trigger(qid) for qid in reads if qid in answers)
+                    found = by_reads[reads] = tuple([trigger(qid) for qid in reads if qid in answers])
                 return found
-            return tuple(trigger(qid) for qid in reads if qid in answers)
+            return tuple([trigger(qid) for qid in reads if qid in answers])
 
         return lookup
+
+    def _new_trigger(self, qid: str, value: Any, lang: str) -> Trigger:
+        question = self.questions[qid]
+        return Trigger(
+            question=qid, question_text=localize(question.text, lang),
+            answer=value, answer_text=question.label_of(value, lang),
+        )
 
     def _call(
         self, impls: Sequence[_Impl], hook_name: str, kind: type, failures: list[PluginFailure],
@@ -415,26 +433,39 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
+@dataclass(frozen=True, slots=True)
+class _OptionIndex:
+    """A question's option ids as a tuple (for messages), a set and positions (for sorting)."""
+
+    ids: tuple[str, ...]
+    known: frozenset[str]
+    position: Mapping[str, int]
+
+    @classmethod
+    def of(cls, question: Question) -> _OptionIndex:
+        ids = question.option_ids()
+        return cls(ids, frozenset(ids), {option: i for i, option in enumerate(ids)})
+
+
+def _check_answer(question: Question, value: Any, options: _OptionIndex) -> tuple[str | None, Any]:
     """(problem, cleaned value) for one answer; cleaned None means 'treat as skipped'."""
     if question.kind == "choice":
         if not isinstance(value, str):
             return "must be one option id (a string)", None
-        if value not in question.option_ids():
-            return f"unknown option '{value}' (known: {', '.join(question.option_ids())})", None
+        if value not in options.known:
+            return f"unknown option '{value}' (known: {', '.join(options.ids)})", None
         return None, value
     if question.kind == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of option ids", None
-        known = question.option_ids()
-        unknown = [v for v in value if v not in known]
+        unknown = [v for v in value if v not in options.known]
         if unknown:
-            return f"unknown option '{unknown[0]}' (known: {', '.join(known)})", None
+            return f"unknown option '{unknown[0]}' (known: {', '.join(options.ids)})", None
         if len(set(value)) != len(value):
             return "an option is given more than once", None
         if not value:
             return ("choose at least one option", None) if question.required else (None, None)
-        return None, sorted(value, key=known.index)
+        return None, sorted(value, key=options.position.__getitem__)
     if isinstance(value, bool) or not isinstance(value, int):
         return "must be a whole number", None
     if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
