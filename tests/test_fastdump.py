@@ -106,3 +106,40 @@ def test_schemas_with_hooks_many_or_missing_values_fall_back():
         c = 1
 
     assert dump(Obj()) == Plain().dump(Obj()) == {"a": "d", "B": 3, "c": 1.0}
+
+
+def test_answers_field_loads_like_a_plain_dict_field():
+    from marshmallow import ValidationError
+
+    class Generic(Schema):
+        answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+        lang = fields.String()
+
+    fast, slow = schemas.AdviceRequestSchema(), Generic()
+    bodies = [
+        {"answers": {"scope": "ongoing_task", "domains": ["care"], "partners": 3}},
+        {"answers": {}},
+        {"answers": {"scope": None}},
+        {"answers": {"scope": {"nested": [1, None]}, "n": 0, "f": 2.5, "b": False}},
+        {"answers": ["not", "a", "dict"]},
+        {"answers": "text"},
+        {"answers": None},
+        {},
+        {"answers": {"a": 1}, "extra": 1},
+    ]
+    for body in bodies:
+        try:
+            expected = slow.load(body)
+        except ValidationError as exc:
+            with pytest.raises(ValidationError) as caught:
+                fast.load(body)
+            assert caught.value.messages == exc.messages
+        else:
+            assert fast.load(body) == expected
+
+
+def test_null_answer_is_refused_by_field(mini_app):
+    response = mini_app.test_client().post("/api/v1/advice", json={"answers": {"scope": None}})
+    assert response.status_code == 422
+    assert "answers.scope.value" in response.json["errors"] or any(
+        key.startswith("answers.scope") for key in response.json["errors"])

@@ -42,8 +42,28 @@ class ResponseSchema(Schema):
         return compiled(obj)
 
 
+class AnswersField(fields.Dict):
+    """``Dict(keys=String, values=Raw)``, with a short path for the common case: a JSON object
+    of string keys and non-null values loads to a copy of itself, as the generic path gives.
+    Anything else (a null answer, an odd key) takes marshmallow's path and its messages."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if (type(value) is dict and self._plain()
+                and all(type(key) is str for key in value) and None not in value.values()):
+            return dict(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _plain(self) -> bool:
+        keys, values = self.key_field, self.value_field
+        return (
+            type(keys) is fields.String and type(values) is fields.Raw
+            and not (keys.validators or keys.pre_load or keys.post_load)
+            and not (values.validators or values.pre_load or values.post_load or values.allow_none)
+        )
+
+
 class AdviceRequestSchema(Schema):
-    answers = fields.Dict(
+    answers = AnswersField(
         keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
         metadata={"description": "Question id to answer. Skipped questions are left out."},
     )
