@@ -20,7 +20,7 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import config, extension
+    from . import cli, config, extension, http, limits
     from .api import register_api
     from .sessions import LazySessionInterface
 
@@ -28,6 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
     app.session_interface = LazySessionInterface()
     config.load(app, test_config)
+    http.init_app(app)
     extension.init_app(app)
     register_api(app)
+    limits.init_app(app)
+    cli.init_app(app)
     return app

@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["nl", "en"],
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "PROXY_COUNT": 0,
+    "SESSION_COOKIE_SECURE": False,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
     "SECRET_KEY": None,
 }
 

@@ -270,20 +270,13 @@ class Engine:
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = []
         triggers = self._trigger_lookup(answers, lang)
-        contributions = self._call(
-            self._score_impls, "score_forms", Contribution, failures,
-            answers=view, questions=self.questions_view,
-        )
-        totals = dict.fromkeys(self.forms, 0.0)
+        contributions, totals = self._score(view, failures)
         explanation = []
         add = explanation.append
         for plugin, items in contributions:
             for item in items:
-                points = item.contributions
-                for form_id, value in points.items():
-                    totals[form_id] += value
                 add(_explanation_item(
-                    rule=item.rule, pack=plugin, contributions=dict(points),
+                    rule=item.rule, pack=plugin, contributions=dict(item.contributions),
                     because=localize(item.because, lang), source=item.source,
                     triggers=triggers(item.reads),
                 ))
@@ -323,6 +316,25 @@ class Engine:
             completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
             incomplete=bool(failures), failed_plugins=tuple(failures),
         )
+
+    def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""
+        _, totals = self._score(MappingProxyType(answers), [])
+        return self._choose(self._rank(totals))[0], totals
+
+    def _score(
+        self, answers: Mapping[str, Any], failures: list[PluginFailure]
+    ) -> tuple[list[tuple[str, Sequence[Contribution]]], dict[str, float]]:
+        contributions = self._call(
+            self._score_impls, "score_forms", Contribution, failures,
+            answers=answers, questions=self.questions_view,
+        )
+        totals = dict.fromkeys(self.forms, 0.0)
+        for _, items in contributions:
+            for item in items:
+                for form_id, points in item.contributions.items():
+                    totals[form_id] += points
+        return contributions, totals
 
     def _rank(self, totals: Mapping[str, float]) -> tuple[RankedForm, ...]:
         positive = {form_id: max(score, 0.0) for form_id, score in totals.items()}
@@ -484,6 +496,8 @@ def _check_answer(question: Question, value: Any, options: _OptionIndex) -> tupl
     if question.kind == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of option ids", None
+        if len(value) > len(options.ids):
+            return f"lists {len(value)} options; the question has {len(options.ids)}", None
         unknown = [v for v in value if v not in options.known]
         if unknown:
             return f"unknown option '{unknown[0]}' (known: {', '.join(options.ids)})", None

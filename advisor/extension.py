@@ -46,7 +46,7 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
         entry_points=config["PLUGINS_ENTRY_POINTS"],
     )
     if config["PLUGINS_TRACE"]:
-        logging.getLogger("advisor.trace").setLevel(logging.INFO)
+        _show_trace()
     engine = Engine(
         loaded,
         tie_margin=float(config["TIE_MARGIN"]),
@@ -57,6 +57,16 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
     app.extensions["advisor"] = advisor
     log.info("loaded %d plugins; rule set %s", len(loaded.infos), engine.ruleset.fingerprint[:12])
     return advisor
+
+
+def _show_trace() -> None:
+    """Tracing is for authors at a terminal: print to stderr unless logging is set up already."""
+    trace_log = logging.getLogger("advisor.trace")
+    trace_log.setLevel(logging.INFO)
+    if not trace_log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("trace: %(message)s"))
+        trace_log.addHandler(handler)
 
 
 def get_advisor() -> Advisor:

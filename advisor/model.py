@@ -205,6 +205,26 @@ class PluginFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One answer changed, as a person reads it."""
+
+    question: str
+    question_text: str
+    before: AnswerValue | None
+    before_text: str
+    after: AnswerValue
+    after_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A set of answer changes after which `form` would be the recommendation."""
+
+    form: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Advice:
     recommended: str
     ranking: tuple[RankedForm, ...]
@@ -218,3 +238,5 @@ class Advice:
     lang: str
     incomplete: bool = False
     failed_plugins: tuple[PluginFailure, ...] = ()
+    alternatives: tuple[Alternative, ...] | None = None
+    """What would change the advice; computed only when asked (see advisor.whatif)."""

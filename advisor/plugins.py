@@ -89,9 +89,10 @@ def load_plugins(
             manager.register(plugin, name=name)
         except ValueError as exc:
             raise PluginLoadError(f"{source}: plugin '{name}' cannot be registered: {exc}") from None
-        hooks = tuple(sorted(
-            caller.name for caller in manager.get_hookcallers(plugin) or ()
-        ))
+        implemented = {caller.name for caller in manager.get_hookcallers(plugin) or ()}
+        if isinstance(plugin, RulePack):  # a pack implements every hook; list those its data uses
+            implemented &= plugin.used_hooks()
+        hooks = tuple(sorted(implemented))
         infos.append(PluginInfo(name, version, kind, source, hooks, digest))
 
     for pack in _packs_in(builtin_dir):

@@ -311,6 +311,17 @@ class RulePack:
     def __repr__(self) -> str:
         return f"<RulePack {self.id} {self.version} from {self.file}>"
 
+    def used_hooks(self) -> set[str]:
+        """The hooks this pack's data gives content to (all packs validate their rules)."""
+        sections = {
+            "steps": "register_steps", "questions": "register_questions", "forms": "register_forms",
+            "rules": "score_forms", "conditions": "success_conditions",
+        }
+        used = {hook for section, hook in sections.items() if self.data[section]}
+        if self.data["risks"]:
+            used |= {"register_risks", "assess_risks"}
+        return used | {"validate_rules"}
+
     # Start-up hooks -----------------------------------------------------------------------
 
     @hookimpl

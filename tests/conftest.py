@@ -30,6 +30,7 @@ BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PLUGINS_ENTRY_POINTS": False,
+    "RATELIMIT_ENABLED": False,   # test_limits.py switches it on
 }
 
 

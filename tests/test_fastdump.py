@@ -111,9 +111,13 @@ def test_schemas_with_hooks_many_or_missing_values_fall_back():
 def test_answers_field_loads_like_a_plain_dict_field():
     from marshmallow import ValidationError
 
-    class Generic(Schema):
-        answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
-        lang = fields.String()
+    from marshmallow import validate
+
+    class Generic(schemas.AdviceRequestSchema):
+        answers = fields.Dict(
+            keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(),
+            required=True, validate=validate.Length(max=schemas.MAX_ANSWERS),
+        )
 
     fast, slow = schemas.AdviceRequestSchema(), Generic()
     bodies = [
@@ -126,6 +130,10 @@ def test_answers_field_loads_like_a_plain_dict_field():
         {"answers": None},
         {},
         {"answers": {"a": 1}, "extra": 1},
+        {"answers": {"": 1, "b": 2}},
+        {"answers": {"x" * 201: 1}},
+        {"answers": {f"q{n}": n for n in range(schemas.MAX_ANSWERS + 1)}},
+        {"answers": {"a": 1}, "lang": "en", "alternatives": True},
     ]
     for body in bodies:
         try:

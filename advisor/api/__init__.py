@@ -19,6 +19,8 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):
+        if error.response is not None:  # already answered (e.g. the rate limiter's 429)
+            return error.response
         if not request.path.startswith(API_PREFIX):
             html_handler = self._app.extensions.get("advisor_html_errors")
             return html_handler(error) if html_handler else error

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from .fastdump import compile_dump
 
 LANGS = ("nl", "en")
+MAX_ANSWERS = 500
+"""More answers than any questionnaire has questions: a body over it is refused before parsing them."""
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -49,7 +51,8 @@ class AnswersField(fields.Dict):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if (type(value) is dict and self._plain()
-                and all(type(key) is str for key in value) and None not in value.values()):
+                and all(type(key) is str for key in value) and None not in value.values()
+                and self._keys_valid(value)):
             return dict(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -57,17 +60,36 @@ class AnswersField(fields.Dict):
         keys, values = self.key_field, self.value_field
         return (
             type(keys) is fields.String and type(values) is fields.Raw
-            and not (keys.validators or keys.pre_load or keys.post_load)
+            and not (keys.pre_load or keys.post_load)
             and not (values.validators or values.pre_load or values.post_load or values.allow_none)
         )
+
+    def _keys_valid(self, value: dict) -> bool:
+        """Whether every key passes the key validators (else the generic path words the error)."""
+        validators = self.key_field.validators
+        if not validators:
+            return True
+        try:
+            for key in value:
+                for validator in validators:
+                    if validator(key) is False:
+                        return False
+        except ValidationError:
+            return False
+        return True
 
 
 class AdviceRequestSchema(Schema):
     answers = AnswersField(
-        keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True,
+        keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(metadata=ANSWER_VALUE_DOC),
+        required=True, validate=validate.Length(max=MAX_ANSWERS),
         metadata={"description": "Question id to answer. Skipped questions are left out."},
     )
     lang = fields.String(validate=validate.OneOf(LANGS))
+    alternatives = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also compute what would change the advice (a few ms more)."},
+    )
 
 
 # --- Questionnaire -----------------------------------------------------------------------------
@@ -187,6 +209,20 @@ class PluginFailureSchema(Schema):
     error = fields.String(required=True)
 
 
+class ChangeSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+    before = fields.Raw(allow_none=True, metadata=ANSWER_VALUE_DOC)
+    before_text = fields.String(required=True)
+    after = fields.Raw(required=True, metadata=ANSWER_VALUE_DOC)
+    after_text = fields.String(required=True)
+
+
+class AlternativeSchema(Schema):
+    form = fields.String(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
 class AdviceSchema(ResponseSchema):
     recommended = fields.String(required=True)
     ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
@@ -200,6 +236,11 @@ class AdviceSchema(ResponseSchema):
     lang = fields.String(required=True)
     incomplete = fields.Boolean(required=True, metadata={"description": "True when a plugin failed and its rules are missing."})
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema), required=True)
+    alternatives = fields.List(
+        fields.Nested(AlternativeSchema), allow_none=True,
+        metadata={"description": "The smallest answer changes after which another form would be "
+                  "advised; null unless the request asked for them."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------

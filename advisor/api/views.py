@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
-from ..model import localize
+from ..model import Advice, localize
 from ..plugins import describe
+from ..whatif import alternatives
 from . import schemas
+from .blueprint import Blueprint
 from .problems import problem
 
 blp = Blueprint(
@@ -98,10 +101,15 @@ def forms_data(lang: str) -> dict[str, Any]:
     ]}
 
 
-def give_advice(answers: Any, lang: str):
+def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> Advice:
     """Run the engine; answer its refusals as problem details."""
+    engine = get_advisor().engine
     try:
-        return get_advisor().engine.advise(answers, lang)
+        clean = engine.validate_answers(answers)
+        advice = engine.advise_valid(clean, lang)
+        if with_alternatives:
+            advice = replace(advice, alternatives=tuple(alternatives(engine, clean, advice.recommended, lang)))
+        return advice
     except AnswersError as exc:
         abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
     except PluginFailed as exc:
@@ -159,7 +167,7 @@ def forms(lang: str | None = None):
 @blp.alt_response(503, schema=schemas.ProblemSchema, description="A plugin failed in strict mode.")
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
-    result = give_advice(body["answers"], pick_lang(body.get("lang")))
+    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
     return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
 

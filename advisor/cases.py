@@ -1,0 +1,203 @@
+"""Worked cases as data: given answers, the forms that may be advised and the risks that must
+(not) appear. Domain experts write them in TOML to test their rules without Python; ``rules
+test`` and the test suite run them through the engine. Pure Python, no Flask.
+
+A case file holds ``[[cases]]`` tables::
+
+    [[cases]]
+    id = "household-help-by-phone"
+    story = "Three professionals arrange help for one household by phone."
+    expect_form = ["informal"]             # the acceptable forms (a single id is fine too)
+    expect_risks = ["person_dependence"]   # must appear
+    forbid_risks = ["bureaucracy"]         # must not appear
+    [cases.answers]
+    scope = "individual_cases"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .engine import AnswersError, Engine
+from .model import Advice
+
+
+class CaseFileError(ValueError):
+    """A case file that cannot be read; the message names the file, the case and the field."""
+
+
+class _FormList(fields.Field):
+    """One form id or a list of them."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            raise ValidationError("must be a form id or a non-empty list of form ids")
+        return items
+
+
+class CaseSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    story = fields.String(load_default="")
+    answers = fields.Dict(keys=fields.String(), required=True)
+    expect_form = _FormList(required=True)
+    expect_risks = fields.List(fields.String(), load_default=list)
+    forbid_risks = fields.List(fields.String(), load_default=list)
+
+
+class CaseFileSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cases = fields.List(fields.Nested(CaseSchema), required=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    story: str
+    answers: Mapping[str, Any]
+    expect_form: tuple[str, ...]
+    expect_risks: tuple[str, ...] = ()
+    forbid_risks: tuple[str, ...] = ()
+    file: str = ""
+
+
+@dataclass(slots=True)
+class CaseResult:
+    case: Case
+    problems: list[str] = field(default_factory=list)
+    advice: Advice | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read one case file; raises :class:`CaseFileError` naming the file, case and field."""
+    name = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{name}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseFileError(f"{name}: is not valid TOML ({exc})") from None
+    try:
+        data = CaseFileSchema().load(raw)
+    except ValidationError as exc:
+        raise CaseFileError(f"{name}: {_where(exc.messages, raw)}") from None
+    cases = [
+        Case(id=c["id"], story=c["story"], answers=c["answers"], expect_form=tuple(c["expect_form"]),
+             expect_risks=tuple(c["expect_risks"]), forbid_risks=tuple(c["forbid_risks"]), file=name)
+        for c in data["cases"]
+    ]
+    ids = [case.id for case in cases]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CaseFileError(f"{name}: case '{duplicates[0]}': id: used by more than one case")
+    return cases
+
+
+def _where(messages: Mapping[Any, Any], raw: Mapping[str, Any]) -> str:
+    key, detail = next(iter(messages.items()))
+    if key == "cases" and isinstance(detail, Mapping):
+        index, inner = next(iter(detail.items()))
+        entries = raw.get("cases")
+        entry = entries[index] if isinstance(entries, list) and isinstance(index, int) else {}
+        label = f"case '{entry['id']}'" if isinstance(entry, Mapping) and "id" in entry else f"case #{index + 1}"
+        if isinstance(inner, Mapping):
+            field_name, text = next(iter(inner.items()))
+            return f"{label}: {field_name}: {_text(text)}"
+        return f"{label}: {_text(inner)}"
+    return f"{key}: {_text(detail)}"
+
+
+def _text(detail: Any) -> str:
+    if isinstance(detail, list) and detail:
+        return str(detail[0]).rstrip(".").lower()
+    if isinstance(detail, Mapping):
+        key, inner = next(iter(detail.items()))
+        return f"{key}: {_text(inner)}"
+    return str(detail)
+
+
+def run_case(engine: Engine, case: Case, lang: str = "en") -> CaseResult:
+    """Advise on the case's answers and compare with what the case expects."""
+    result = CaseResult(case)
+    unknown_forms = [f for f in case.expect_form if f not in engine.forms]
+    if unknown_forms:
+        result.problems.append(f"expect_form: unknown form '{unknown_forms[0]}' (known: {', '.join(engine.forms)})")
+    for name in ("expect_risks", "forbid_risks"):
+        unknown = [r for r in getattr(case, name) if r not in engine.risk_definitions]
+        if unknown:
+            result.problems.append(f"{name}: unknown risk '{unknown[0]}' (is a plugin missing or the id misspelled?)")
+    both = sorted(set(case.expect_risks) & set(case.forbid_risks))
+    if both:
+        result.problems.append(f"risk '{both[0]}' is both expected and forbidden")
+    try:
+        advice = engine.advise(case.answers, lang)
+    except AnswersError as exc:
+        result.problems.extend(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        return result
+    result.advice = advice
+    if not unknown_forms and advice.recommended not in case.expect_form:
+        result.problems.append(
+            f"expected form {' or '.join(case.expect_form)}, got {advice.recommended}")
+    raised = {risk.id for risk in advice.risks}
+    missing = [r for r in case.expect_risks if r not in raised and r in engine.risk_definitions]
+    if missing:
+        result.problems.append(f"expected risk(s) {', '.join(missing)} did not appear")
+    forbidden = [r for r in case.forbid_risks if r in raised]
+    if forbidden:
+        result.problems.append(f"forbidden risk(s) {', '.join(forbidden)} appeared")
+    if advice.incomplete:
+        failed = ", ".join(f"{f.plugin}.{f.hook}: {f.error}" for f in advice.failed_plugins)
+        result.problems.append(f"a plugin failed, the advice is incomplete: {failed}")
+    return result
+
+
+def _num(value: float) -> str:
+    return f"{value:+g}"
+
+
+def describe(advice: Advice) -> list[str]:
+    """The lines that explain an advice: ranking, contributions per rule, risks."""
+    tie = " (lightest form chosen within the tie margin)" if advice.tie_break else ""
+    lines = ["ranking: " + ", ".join(f"{r.form} {r.score:g}" for r in advice.ranking) + tie]
+    for item in advice.explanation:
+        points = ", ".join(f"{form} {_num(p)}" for form, p in item.contributions.items())
+        lines.append(f"  {item.pack}/{item.rule}: {points}")
+    lines.append("risks: " + (", ".join(r.id for r in advice.risks) or "none"))
+    return lines
+
+
+def report_lines(results: Sequence[CaseResult], *, verbose: bool = False) -> list[str]:
+    """A readable report: one line per case, the reasons under every failure, a summary."""
+    lines = []
+    for result in results:
+        case = result.case
+        if result.passed:
+            lines.append(f"PASS {case.id}" + (f" ({result.advice.recommended})" if result.advice else ""))
+            if verbose and case.story:
+                lines.append(f"     {case.story}")
+            continue
+        lines.append(f"FAIL {case.id} ({case.file})")
+        if case.story:
+            lines.append(f"     {case.story}")
+        for problem in result.problems:
+            lines.append(f"     - {problem}")
+        if result.advice is not None:
+            lines.extend(f"     {line}" for line in describe(result.advice))
+    failed = sum(1 for r in results if not r.passed)
+    lines.append(f"{len(results) - failed} passed, {failed} failed")
+    return lines

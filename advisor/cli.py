@@ -1,0 +1,285 @@
+"""Commands for rule authors and operators: ``flask --app advisor ...`` or the ``advisor`` script.
+
+    advisor plugins list              what is loaded: name, version, kind, source, hooks
+    advisor rules check [PATH...]     lint packs before installing them (default: the rules dir)
+    advisor rules test CASES...       run worked cases (TOML) against the loaded rules
+    advisor advice FILE               the advice for answers in a JSON or TOML file
+
+The commands are thin: the lint logic is :mod:`advisor.rulecheck`, the cases :mod:`advisor.cases`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
+
+from .cases import CaseFileError, load_cases, report_lines, run_case
+from .engine import AnswersError, Engine, PluginFailed
+from .model import localize
+from .plugins import PluginLoadError, describe
+from .rulecheck import Loaded, check_files, pack_files
+from .rulepack import RulePack
+
+plugins_cli = AppGroup("plugins", help="The loaded plugins.")
+rules_cli = AppGroup("rules", help="Check and test rule packs.")
+
+
+def _engine() -> Engine:
+    return current_app.extensions["advisor"].engine
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- plugins list ----------------------------------------------------------------------------
+
+
+@plugins_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the listing as JSON.")
+def list_plugins(as_json: bool) -> None:
+    """List the loaded plugins with version, kind, source and hooks."""
+    engine = _engine()
+    listing = describe(engine.plugins)
+    if as_json:
+        click.echo(json.dumps({"plugins": listing, "ruleset": engine.ruleset.fingerprint}, indent=2))
+        return
+    width = max([len(p["name"]) for p in listing] + [4])
+    vwidth = max([len(p["version"]) for p in listing] + [7])
+    click.echo(f"{'name':<{width}}  {'version':<{vwidth}}  {'kind':<10}  source")
+    for plugin in listing:
+        click.echo(f"{plugin['name']:<{width}}  {plugin['version']:<{vwidth}}  {plugin['kind']:<10}  {plugin['source']}")
+        click.echo(f"{'':<{width}}  hooks: {', '.join(plugin['hooks']) or '-'}")
+    click.echo(f"{len(listing)} plugins; rule set {engine.ruleset.fingerprint[:12]}")
+
+
+# --- rules check -----------------------------------------------------------------------------
+
+
+@rules_cli.command("check", with_appcontext=False)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
+def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
+    """Lint rule packs: errors (exit 1) and warnings (exit 0, or 1 with --strict).
+
+    PATH is a pack file or a folder of packs; the default is the loaded rules folder. A pack is
+    checked against everything loaded (a loaded pack with the same id is replaced by it).
+    """
+    app, startup_error = _try_app()
+    if app is None:
+        # The loaded set is broken: check the files themselves, with the rules folder as the base.
+        click.echo(f"error: the loaded plugins do not start: {startup_error}", err=True)
+        loaded, rules_dir = Loaded(), _configured_rules_dir()
+        targets = ([rules_dir] if rules_dir else []) + list(paths)
+    else:
+        loaded, rules_dir = _loaded(app)
+        targets = list(paths) or ([rules_dir] if rules_dir else [])
+    files = pack_files(targets)
+    if not files:
+        raise click.ClickException("no rule packs (*.toml) to check")
+
+    def is_builtin(path: Path, pack: RulePack) -> bool:
+        in_rules_dir = rules_dir is not None and path.resolve().parent == rules_dir.resolve()
+        return in_rules_dir or loaded.kinds.get(pack.id) == "builtin"
+
+    report = check_files(files, loaded, builtin=is_builtin, display=_display)
+    for finding in report.errors + report.warnings:
+        click.echo(f"{finding.level}: {finding}")
+    click.echo(
+        f"checked {len(files)} pack(s): {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+    if report.errors or (strict and report.warnings) or app is None:
+        raise SystemExit(1)
+
+
+def _try_app() -> tuple[Flask | None, str | None]:
+    """The app, or the reason it does not start (a broken pack must still be linted)."""
+    try:
+        return click.get_current_context().ensure_object(ScriptInfo).load_app(), None
+    except PluginLoadError as exc:
+        return None, str(exc)
+
+
+def _configured_rules_dir() -> Path | None:
+    """RULES_DIR from the environment or the default, read without starting the app."""
+    import os
+
+    from .config import DEFAULTS
+
+    value = os.environ.get("ADVISOR_RULES_DIR") or DEFAULTS["RULES_DIR"]
+    return Path(value) if value else None
+
+
+def _loaded(app: Flask) -> tuple[Loaded, Path | None]:
+    engine: Engine = app.extensions["advisor"].engine
+    packs = [p for p in engine.manager.get_plugins() if isinstance(p, RulePack)]
+    rules_dir = Path(app.config["RULES_DIR"]) if app.config.get("RULES_DIR") else None
+    loaded = Loaded(
+        questions=engine.questions, forms=engine.forms, steps=engine.steps,
+        risks=engine.risk_definitions, owners=engine.owners, packs=packs,
+        kinds={info.name: info.kind for info in engine.plugins},
+    )
+    return loaded, rules_dir
+
+
+# --- rules test ------------------------------------------------------------------------------
+
+
+@rules_cli.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Print each passing case's story too.")
+def test_rules(files: tuple[Path, ...], lang: str, verbose: bool) -> None:
+    """Run worked cases (TOML files or folders of them) against the loaded rules."""
+    engine = _engine()
+    results = []
+    for path in pack_files(files):
+        try:
+            cases = load_cases(path)
+        except CaseFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        results.extend(run_case(engine, case, lang) for case in cases)
+    for line in report_lines(results, verbose=verbose):
+        click.echo(line)
+    if not results or any(not result.passed for result in results):
+        raise SystemExit(1)
+
+
+# --- advice ----------------------------------------------------------------------------------
+
+
+@click.command("advice")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
+              help="Language of the texts (default: the file's 'lang', then DEFAULT_LANG).")
+@click.option("--json", "as_json", is_flag=True, help="Print the advice as the API would send it.")
+def advice_command(file: Path, lang: str | None, as_json: bool) -> None:
+    """Advise on answers in FILE (JSON or TOML): a table of answers, or {"answers": ..., "lang": ...}."""
+    data = _read_answers(file)
+    answers = data.get("answers") if isinstance(data.get("answers"), dict) else data
+    lang = lang or (data.get("lang") if data.get("lang") in ("nl", "en") else None) \
+        or current_app.config["DEFAULT_LANG"]
+    engine = _engine()
+    try:
+        advice = engine.advise(answers, lang)
+    except AnswersError as exc:
+        for key, reasons in exc.errors.items():
+            click.echo(f"error: {file}: {key}: {', '.join(reasons)}", err=True)
+        raise SystemExit(1) from None
+    except PluginFailed as exc:
+        raise click.ClickException(f"a plugin failed and strict mode is on: {exc}") from None
+    if as_json:
+        from .api.schemas import AdviceSchema
+
+        click.echo(json.dumps(AdviceSchema().dump(advice), indent=2, ensure_ascii=False))
+        return
+    for line in advice_lines(engine, advice):
+        click.echo(line)
+
+
+def _read_answers(file: Path) -> dict[str, Any]:
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.ClickException(f"{file}: cannot be read as {file.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{file}: must hold a table of answers")
+    return data
+
+
+def advice_lines(engine: Engine, advice) -> list[str]:
+    """The advice as text: recommendation, ranking, explanation, risks, conditions."""
+    lang = advice.lang
+
+    def name(form_id: str) -> str:
+        return localize(engine.forms[form_id].name, lang) if form_id in engine.forms else form_id
+
+    lines = [f"Recommended: {name(advice.recommended)} ({advice.recommended})"]
+    if advice.tie_break:
+        lines.append(f"  a near tie (margin {advice.margin:g}): the lightest form that does the job was chosen")
+    else:
+        lines.append(f"  margin to the runner-up: {advice.margin:g}")
+    lines.append("")
+    lines.append("Ranking:")
+    width = max(len(name(entry.form)) for entry in advice.ranking)
+    for place, entry in enumerate(advice.ranking, 1):
+        lines.append(f"  {place}. {name(entry.form):<{width}}  score {entry.score:>6g}   share {entry.share:.0%}")
+    lines.append("")
+    lines.append("Why (every rule that fired):")
+    for item in advice.explanation:
+        points = ", ".join(f"{form} {points:+g}" for form, points in item.contributions.items())
+        lines.append(f"  [{points}] {item.because}")
+        lines.append(f"      rule {item.pack}/{item.rule}; source: {item.source or '-'}")
+        if item.triggers:
+            lines.append("      answers: " + "; ".join(f"{t.question_text} {t.answer_text}" for t in item.triggers))
+    if not advice.explanation:
+        lines.append("  no rule fired")
+    lines.append("")
+    lines.append("Risks:" if advice.risks else "Risks: none")
+    for risk in advice.risks:
+        lines.append(f"  [{risk.severity}] {risk.title} ({risk.id})")
+        lines.append(f"      why: {risk.why}")
+        if risk.triggers:
+            lines.append("      answers: " + "; ".join(f"{t.question_text} {t.answer_text}" for t in risk.triggers))
+        lines.append(f"      what to do: {risk.advice}")
+        lines.append(f"      source: {risk.source or '-'}")
+    if advice.conditions:
+        lines.append("")
+        lines.append("Conditions for success:")
+        lines.extend(f"  - {condition.text}" for condition in advice.conditions)
+    lines.append("")
+    completeness = advice.completeness
+    lines.append(f"Answered {completeness.answered} of {completeness.total} questions.")
+    packs = ", ".join(f"{p.id} {p.version}" for p in advice.ruleset.packs)
+    lines.append(f"Rule set {advice.ruleset.fingerprint[:12]}: {packs}")
+    if advice.incomplete:
+        lines.append("INCOMPLETE: " + "; ".join(
+            f"plugin '{f.plugin}' failed in {f.hook}: {f.error}" for f in advice.failed_plugins))
+    return lines
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+COMMANDS = (plugins_cli, rules_cli, advice_command)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app (``flask --app advisor ...``)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+advisor_cli = FlaskGroup(
+    name="advisor", create_app=_create_app, add_default_commands=False,
+    help="Samenwerkingswijzer: commands for rule authors and operators (config from ADVISOR_* variables).",
+)
+"""The ``advisor`` console script's group: the same commands without ``--app``."""
+for _command in COMMANDS:
+    advisor_cli.add_command(_command)
+
+
+def main() -> None:
+    """Entry point of the ``advisor`` script: a plugin that does not load is a message, not a traceback."""
+    try:
+        advisor_cli.main(prog_name="advisor")
+    except PluginLoadError as exc:
+        click.echo(f"error: the plugins do not start:\n{exc}", err=True)
+        raise SystemExit(1) from None

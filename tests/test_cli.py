@@ -1,0 +1,379 @@
+"""The commands for rule authors, through Flask's CLI runner and the ``advisor`` script."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import advisor_cli, main
+from tests.conftest import MINI_PACKS, ROOT, require
+
+RULES = ROOT / "rules"
+YOUTH = ROOT / "plugins" / "youth-care"
+CASES = ROOT / "tests" / "cases"
+ANSWERS = {
+    "scope": "individual_cases", "horizon": "months", "change_type": "known_route",
+    "domains": ["care", "welfare"], "partners": 3, "budget": "none", "key_people": "yes",
+}
+
+
+@pytest.fixture(autouse=True)
+def built_in_packs():
+    require(any(RULES.glob("*.toml")), "the built-in rule packs (rules/*.toml) are not merged yet")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# --- plugins list ----------------------------------------------------------------------------
+
+
+def test_plugins_list_shows_name_version_kind_source_and_hooks(make_app):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["name", "version", "kind", "source"]
+    youth = next(line for line in lines if line.startswith("youth "))
+    assert youth.split()[:4] == ["youth", "1.0.0", "directory", "plugins/youth-care/youth.toml"]
+    assert "hooks: assess_risks, register_questions, register_risks, register_steps, score_forms, success_conditions, validate_rules" in result.output
+    assert "hooks: register_forms, register_questions, register_steps, success_conditions, validate_rules" in result.output
+    assert "rule set " in lines[-1]
+
+
+def test_plugins_list_as_json(runner, app):
+    result = runner.invoke(args=["plugins", "list", "--json"])
+    data = json.loads(result.output)
+    names = [p["name"] for p in data["plugins"]]
+    assert names == [p.name for p in app.extensions["advisor"].plugins]
+    assert {p["kind"] for p in data["plugins"]} == {"builtin"}
+    assert data["ruleset"] == app.extensions["advisor"].engine.ruleset.fingerprint
+
+
+# --- rules check -----------------------------------------------------------------------------
+
+
+def test_rules_check_passes_on_the_built_in_packs(runner):
+    result = runner.invoke(args=["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+
+
+def test_rules_check_passes_on_the_youth_pack_before_it_is_installed(runner):
+    result = runner.invoke(args=["rules", "check", str(YOUTH)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "checked 1 pack(s): 0 error(s), 0 warning(s)"
+
+
+LINTED = """
+    [pack]
+    id = "lint"
+    version = "0.1"
+    title = { nl = "Pluis" }
+
+    [[questions]]
+    id = "lint.unused"
+    kind = "choice"
+    text = { nl = "Vraag", en = "Question" }
+    options = [{ id = "a", label = { nl = "a", en = "a" } }]
+
+    [[rules]]
+    id = "disjoint"
+    when = { all = [{ scope = "individual_cases" }, { scope = ["ongoing_task", "core_task"] }] }
+    contributions = { informal = 1 }
+    because = { nl = "x", en = "x" }
+    source = "s"
+
+    [[rules]]
+    id = "upside-down"
+    when = { partners = { min = 50, max = 10 } }
+    contributions = { informal = 1 }
+    because = { nl = "x", en = "x" }
+    source = "s"
+
+    [[rules]]
+    id = "too-many-domains"
+    when = { domains = { at_least = 10 } }
+    contributions = { informal = 1 }
+    because = { nl = "x", en = "x" }
+    source = "s"
+
+    [[rules]]
+    id = "possible"
+    when = { any = [{ domains = { at_least = 9 } }, { not = { scope = "individual_cases" } }], partners = { min = 3 } }
+    contributions = { informal = 1 }
+    because = { nl = "x", en = "x" }
+    source = "s"
+
+    [[rules]]
+    id = "scope-individual-cases"
+    when = { scope = "individual_cases" }
+    contributions = { informal = 1 }
+    because = { nl = "x", en = "x" }
+
+    [[risks]]
+    id = "lint.skipped-and-answered"
+    severity = "info"
+    when = { funding_risk = { answered = false }, not = { funding_risk = { answered = false } } }
+    title = { nl = "t", en = "t" }
+    why = { nl = "w", en = "w" }
+    advice = { nl = "a" }
+    source = "s"
+
+    [[risks]]
+    id = "lint.required-skipped"
+    severity = "info"
+    when = { scope = { answered = false } }
+    title = { nl = "t", en = "t" }
+    why = { nl = "w", en = "w" }
+    advice = { nl = "a", en = "a" }
+    source = "s"
+
+    [[conditions]]
+    id = "wrong-form"
+    forms = ["program"]
+    when = { recommended = "informal" }
+    text = { nl = "t", en = "t" }
+    source = "s"
+"""
+
+
+def test_rules_check_warnings_exit_zero(runner, tmp_path):
+    pack = write(tmp_path, "lint.toml", LINTED)
+    result = runner.invoke(args=["rules", "check", str(pack)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    expected = [
+        "warning: {f}: pack: title: no en text",
+        "warning: {f}: risk 'lint.skipped-and-answered': advice: no en text",
+        "warning: {f}: rule 'scope-individual-cases': no source: name the article or study it rests on",
+        "warning: {f}: rule 'disjoint': can never fire: no answer to 'scope' meets all its conditions",
+        "warning: {f}: rule 'upside-down': can never fire: no answer to 'partners' meets all its conditions",
+        "warning: {f}: rule 'too-many-domains': can never fire: no answer to 'domains' meets all its conditions",
+        "warning: {f}: risk 'lint.skipped-and-answered': can never fire: no answer to 'funding_risk'",
+        "warning: {f}: risk 'lint.required-skipped': can never fire: no answer to 'scope'",
+        "warning: {f}: condition 'wrong-form': can never fire: no recommended form meets all its conditions",
+        "warning: {f}: question 'lint.unused': no rule, risk or condition of a rule pack reads it",
+        "warning: {f}: rule 'scope-individual-cases': the id is also used by pack",
+    ]
+    for line in expected:
+        assert line.format(f=pack) in out
+    assert "'possible'" not in out
+    assert out.strip().endswith("0 error(s), 11 warning(s)")
+    assert runner.invoke(args=["rules", "check", "--strict", str(pack)]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[pack]\nid = "x"\n', "error: {f}: pack.version: missing data for required field"),
+        ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[questions]]\nid = "scope"\n'
+         'kind = "integer"\ntext = { nl = "x", en = "x" }\n',
+         "error: {f}: question 'scope': is defined by two plugins: 'core' and 'x'"),
+        ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[questions]]\nid = "size"\n'
+         'kind = "integer"\ntext = { nl = "x", en = "x" }\n',
+         "error: {f}: question 'size': must be namespaced, e.g. 'x.size'"),
+        ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[rules]]\nid = "r"\n'
+         'when = { horizon = "forever" }\ncontributions = { informal = 1 }\nbecause = { nl = "x", en = "x" }\n',
+         "error: {f}: rule 'r': when.horizon: unknown option 'forever' (known: months, years, permanent)"),
+    ],
+)
+def test_rules_check_errors_exit_one_naming_file_item_and_field(runner, tmp_path, text, expected):
+    pack = write(tmp_path, "x.toml", text)
+    result = runner.invoke(args=["rules", "check", str(pack)])
+    assert result.exit_code == 1
+    assert expected.format(f=pack) in result.output
+
+
+def test_rules_check_replaces_a_loaded_pack_with_the_same_id(make_app, tmp_path):
+    """An author editing an installed pack checks the new version, not a collision with the old."""
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    edited = write(tmp_path, "youth.toml", (YOUTH / "youth.toml").read_text().replace('"one_plan"', '"one-plan"'))
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(edited)])
+    assert result.exit_code == 0, result.output
+    assert "defined by two plugins" not in result.output
+
+
+def test_rules_check_lints_files_when_the_loaded_set_does_not_start(monkeypatch, tmp_path):
+    broken = tmp_path / "rules"
+    for pack in RULES.glob("*.toml"):
+        write(broken, pack.name, pack.read_text())
+    write(broken, "zz-broken.toml", '[pack]\nid = "zz"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n'
+                                    '[[rules]]\nid = "r"\nwhen = { scope = "nope" }\ncontributions = { informal = 1 }\n'
+                                    'because = { nl = "x", en = "x" }\nsource = "s"\n')
+    monkeypatch.setenv("ADVISOR_RULES_DIR", str(broken))
+    monkeypatch.setenv("ADVISOR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("ADVISOR_PLUGINS_ENTRY_POINTS", "false")
+    result = CliRunner().invoke(advisor_cli, ["rules", "check", str(YOUTH)])
+    assert result.exit_code == 1
+    assert "error: the loaded plugins do not start" in result.output
+    assert "zz-broken.toml: rule 'r': when.scope: unknown option 'nope'" in result.output
+
+
+# --- rules test ------------------------------------------------------------------------------
+
+
+def test_rules_test_runs_the_youth_cases(make_app):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["rules", "test", str(YOUTH / "cases")])
+    assert result.exit_code == 0, result.output
+    assert "PASS youth-family-one-shared-plan (informal)" in result.output
+    assert result.output.strip().endswith("3 passed, 0 failed")
+
+
+def test_rules_test_runs_the_built_in_worked_cases(runner):
+    require(CASES.is_dir(), "the worked cases (tests/cases/*.toml) are not merged yet")
+    result = runner.invoke(args=["rules", "test", str(CASES)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(" 0 failed")
+
+
+def test_rules_test_reports_a_failing_case_readably(runner, tmp_path):
+    cases = write(tmp_path, "mine.toml", """
+        [[cases]]
+        id = "phone-help"
+        story = "Three professionals arrange help by phone."
+        expect_form = "program"
+        expect_risks = ["stagnation"]
+        forbid_risks = ["person_dependence"]
+        [cases.answers]
+        scope = "individual_cases"
+        horizon = "months"
+        change_type = "known_route"
+        domains = ["care", "welfare"]
+        partners = 3
+        budget = "none"
+        key_people = "yes"
+    """)
+    result = runner.invoke(args=["rules", "test", str(cases)])
+    assert result.exit_code == 1
+    out = result.output
+    assert f"FAIL phone-help ({cases})" in out
+    assert "Three professionals arrange help by phone." in out
+    assert "- expected form program, got informal" in out
+    assert "- expected risk(s) stagnation did not appear" in out
+    assert "- forbidden risk(s) person_dependence appeared" in out
+    assert "ranking: informal " in out and "core-scoring/scope-individual-cases: informal +4" in out
+    assert out.strip().endswith("0 passed, 1 failed")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[[cases]]\nid = "a"\nexpect_form = "informal"\n', "case 'a': answers: missing data for required field"),
+        ('[[cases]]\nid = "a"\nexpect_form = "informal"\nwhen = 1\nanswers = {}\n', "case 'a': when: unknown field"),
+        ('[[case]]\nid = "a"\n', "cases: missing data for required field"),
+    ],
+)
+def test_rules_test_names_file_case_and_field_of_a_broken_case_file(runner, tmp_path, text, expected):
+    cases = write(tmp_path, "broken.toml", text)
+    result = runner.invoke(args=["rules", "test", str(cases)])
+    assert result.exit_code == 1
+    assert f"{cases}: {expected}" in result.output
+
+
+def test_rules_test_flags_unknown_risks_and_invalid_answers(runner, tmp_path):
+    cases = write(tmp_path, "typo.toml", """
+        [[cases]]
+        id = "typo"
+        expect_form = ["informal"]
+        expect_risks = ["person_dependance"]
+        [cases.answers]
+        scope = "forever"
+    """)
+    out = runner.invoke(args=["rules", "test", str(cases)]).output
+    assert "- expect_risks: unknown risk 'person_dependance'" in out
+    assert "- answers.scope: unknown option 'forever'" in out
+    assert "- answers.horizon: this question is required" in out
+
+
+# --- advice ----------------------------------------------------------------------------------
+
+
+def test_advice_from_a_json_file_prints_recommendation_ranking_reasons_and_risks(runner, tmp_path):
+    answers = write(tmp_path, "answers.json", json.dumps({"lang": "en", "answers": ANSWERS}))
+    result = runner.invoke(args=["advice", str(answers)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Recommended: ")
+    assert "(informal)" in out.splitlines()[0]
+    assert "Ranking:\n  1. " in out
+    assert "Why (every rule that fired):" in out
+    assert "rule core-scoring/scope-individual-cases; source: 004" in out
+    assert "[warning]" in out and "(person_dependence)" in out and "what to do: " in out
+    assert "Answered 7 of 23 questions." in out
+
+
+def test_advice_from_toml_in_dutch_and_as_json_matches_the_api(app, runner, tmp_path):
+    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in ANSWERS.items())
+    answers = write(tmp_path, "answers.toml", lines + "\n")
+    dutch = runner.invoke(args=["advice", "--lang", "nl", str(answers)])
+    assert dutch.exit_code == 0, dutch.output
+    assert "Waarom" not in dutch.output  # command chrome stays English; domain texts follow --lang
+    english = runner.invoke(args=["advice", "--lang", "en", str(answers)])
+    assert dutch.output != english.output
+    as_json = runner.invoke(args=["advice", "--json", "--lang", "en", str(answers)])
+    api = app.test_client().post("/api/v1/advice", json={"lang": "en", "answers": ANSWERS})
+    assert json.loads(as_json.output) == api.json
+
+
+def test_advice_with_bad_answers_names_the_fields(runner, tmp_path):
+    answers = write(tmp_path, "bad.json", json.dumps({"scope": "forever"}))
+    result = runner.invoke(args=["advice", str(answers)])
+    assert result.exit_code == 1
+    assert f"error: {answers}: answers.scope: unknown option 'forever'" in result.output
+    assert "answers.horizon: this question is required" in result.output
+    garbage = write(tmp_path, "garbage.json", "{not json")
+    result = runner.invoke(args=["advice", str(garbage)])
+    assert result.exit_code == 1 and "cannot be read as json" in result.output
+
+
+# --- the advisor script ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def script_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("ADVISOR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("ADVISOR_PLUGINS_ENTRY_POINTS", "false")
+    return monkeypatch
+
+
+def test_advisor_script_runs_the_same_commands_without_app(script_env):
+    script_env.setenv("ADVISOR_PLUGINS_DIR", str(YOUTH))
+    result = CliRunner().invoke(advisor_cli, ["plugins", "list"])
+    assert result.exit_code == 0, result.output
+    assert "youth" in result.output and "directory" in result.output
+    assert CliRunner().invoke(advisor_cli, ["rules", "check"]).exit_code == 0
+
+
+def test_advisor_script_reports_a_broken_plugin_without_a_traceback(script_env, tmp_path, capsys, monkeypatch):
+    write(tmp_path / "local", "bad.toml", '[pack]\nid = "bad"\nversion = "1"\ntitle = { xx = "?" }\n')
+    script_env.setenv("ADVISOR_RULES_DIR", str(MINI_PACKS))
+    script_env.setenv("ADVISOR_PLUGINS_DIR", str(tmp_path / "local"))
+    monkeypatch.setattr("sys.argv", ["advisor", "plugins", "list"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "bad.toml: pack.title.xx: unknown field" in err
+    assert "Traceback" not in err
+
+
+def test_tracing_logs_every_hook_call_of_an_advice(make_app, tmp_path, caplog):
+    app = make_app(PLUGINS_DIR=str(YOUTH), PLUGINS_TRACE=True)
+    answers = write(tmp_path, "answers.json", json.dumps({**ANSWERS, "youth.child_voice": "no"}))
+    with caplog.at_level("INFO", logger="advisor.trace"):
+        result = app.test_cli_runner().invoke(args=["advice", str(answers)])
+    assert result.exit_code == 0, result.output
+    traced = [r.getMessage() for r in caplog.records if r.name == "advisor.trace"]
+    assert any(m.startswith("youth.score_forms(answers={'scope': 'individual_cases'") for m in traced)
+    assert any(m.startswith("youth.assess_risks(") and "RiskFinding(id='youth.child_not_heard'" in m for m in traced)
+    assert any(m.startswith("youth.success_conditions(recommended='informal'") for m in traced)
