@@ -151,3 +151,13 @@ def test_null_answer_is_refused_by_field(mini_app):
     assert response.status_code == 422
     assert "answers.scope.value" in response.json["errors"] or any(
         key.startswith("answers.scope") for key in response.json["errors"])
+
+
+def test_builtin_advice_dump_equals_marshmallow(app):
+    engine = app.extensions["advisor"].engine
+    schema = schemas.AdviceSchema()
+    rng = random.Random(5)
+    for n in range(20):
+        answers = {k: v for k, v in packgen.random_answers(rng).items() if k in engine.questions}
+        advice = engine.advise(answers, ("nl", "en")[n % 2])
+        assert schema.dump(advice) == generic(schema, advice)
