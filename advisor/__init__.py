@@ -20,7 +20,7 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import cli, config, extension, http, limits
+    from . import cli, config, extension, http, limits, storage
     from .api import register_api
     from .sessions import LazySessionInterface
 
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     http.init_app(app)
     extension.init_app(app)
+    storage.init_app(app)
     register_api(app)
     limits.init_app(app)
     cli.init_app(app)

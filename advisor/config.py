@@ -29,8 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "TIE_MARGIN": 1.0,
     "DEFAULT_LANG": "nl",
     "LANGUAGES": ["nl", "en"],
+    # Storage (see README "Storage")
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "RETENTION_DAYS": 365,  # days since the last change; 0 keeps assessments forever
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "CORS_ORIGINS": [],
     "PROXY_COUNT": 0,
     "SESSION_COOKIE_SECURE": False,
     "RATELIMIT_ENABLED": True,
@@ -39,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
 }
 
-LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES")
+LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS")
 
 
 def load(app: Flask, test_config: Mapping[str, Any] | None) -> None:

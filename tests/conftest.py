@@ -12,6 +12,8 @@ from flask import Flask
 
 from advisor import create_app
 
+pytest_plugins = ["tests.storage_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI_PACKS = ROOT / "tests" / "packs" / "mini"
 REQUIRE_ALL = os.environ.get("ADVISOR_REQUIRE_ALL_TESTS") == "1"

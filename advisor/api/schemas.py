@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from .answers_spec import AnswersField
 from .fastdump import compile_dump
 
 LANGS = ("nl", "en")
@@ -20,6 +21,16 @@ ANSWER_VALUE_DOC = {
         {"type": "integer"},
     ],
 }
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: marshmallow's Boolean also takes 0, 1, "yes" and "on", which the
+    spec (type boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class LangQuerySchema(Schema):
@@ -44,49 +55,10 @@ class ResponseSchema(Schema):
         return compiled(obj)
 
 
-class AnswersField(fields.Dict):
-    """``Dict(keys=String, values=Raw)``, with a short path for the common case: a JSON object
-    of string keys and non-null values loads to a copy of itself, as the generic path gives.
-    Anything else (a null answer, an odd key) takes marshmallow's path and its messages."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if (type(value) is dict and self._plain()
-                and all(type(key) is str for key in value) and None not in value.values()
-                and self._keys_valid(value)):
-            return dict(value)
-        return super()._deserialize(value, attr, data, **kwargs)
-
-    def _plain(self) -> bool:
-        keys, values = self.key_field, self.value_field
-        return (
-            type(keys) is fields.String and type(values) is fields.Raw
-            and not (keys.pre_load or keys.post_load)
-            and not (values.validators or values.pre_load or values.post_load or values.allow_none)
-        )
-
-    def _keys_valid(self, value: dict) -> bool:
-        """Whether every key passes the key validators (else the generic path words the error)."""
-        validators = self.key_field.validators
-        if not validators:
-            return True
-        try:
-            for key in value:
-                for validator in validators:
-                    if validator(key) is False:
-                        return False
-        except ValidationError:
-            return False
-        return True
-
-
 class AdviceRequestSchema(Schema):
-    answers = AnswersField(
-        keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(metadata=ANSWER_VALUE_DOC),
-        required=True, validate=validate.Length(max=MAX_ANSWERS),
-        metadata={"description": "Question id to answer. Skipped questions are left out."},
-    )
+    answers = AnswersField(complete=True, required=True, validate=validate.Length(max=MAX_ANSWERS))
     lang = fields.String(validate=validate.OneOf(LANGS))
-    alternatives = fields.Boolean(
+    alternatives = StrictBoolean(
         load_default=False,
         metadata={"description": "Also compute what would change the advice (a few ms more)."},
     )

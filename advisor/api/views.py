@@ -23,6 +23,10 @@ blp = Blueprint(
 )
 
 JSON_MIMETYPES = ("application/json",)
+ACCEPT_LANGUAGE = {
+    "in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
+    "description": "Used when no `lang` is given; Dutch when it names neither nl nor en.",
+}
 
 # Schema instances, not classes: webargs would build a new schema from a class on every request.
 LANG_QUERY = schemas.LangQuerySchema()
@@ -135,7 +139,7 @@ def docs_only(func):
     return func
 
 
-@blp.route("/questionnaire")
+@blp.route("/questionnaire", parameters=[ACCEPT_LANGUAGE])
 @blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.QuestionnaireSchema)
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
@@ -144,7 +148,7 @@ def questionnaire(lang: str | None = None):
     return questionnaire_data(pick_lang(lang))
 
 
-@blp.route("/forms")
+@blp.route("/forms", parameters=[ACCEPT_LANGUAGE])
 @blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.FormsSchema)
 @blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
@@ -153,7 +157,7 @@ def forms(lang: str | None = None):
     return forms_data(pick_lang(lang))
 
 
-@blp.route("/advice", methods=["POST"])
+@blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE])
 @blp.arguments(ADVICE_REQUEST)
 @blp.response(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",

@@ -1,0 +1,110 @@
+"""Schemas of the stored assessments API (``/api/v1/assessments``): requests, responses, replay."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..storage.service import LABEL_MAX, LabelError, check_label
+from .answers_spec import AnswersField
+from .schemas import (
+    ANSWER_VALUE_DOC,
+    LANGS,
+    AdviceSchema,
+    CompletenessSchema,
+    PackRefSchema,
+    RulesetSchema,
+)
+
+LABEL = {
+    "description": "A name the user gives the assessment, e.g. the collaboration's name; plain text "
+    "without control characters.",
+    "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+}
+
+
+def storable_label(value: str) -> None:
+    """The storage's own check, as a field error (422 naming `label`)."""
+    try:
+        check_label(value)
+    except LabelError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def label_field() -> fields.String:
+    return fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata=LABEL)
+
+
+class AssessmentCreateSchema(Schema):
+    answers = AnswersField(
+        complete=False, required=True,
+        metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
+    )
+    label = label_field()
+    lang = fields.String(validate=validate.OneOf(LANGS))
+
+
+class AssessmentPatchSchema(Schema):
+    answers = AnswersField(
+        complete=False,
+        metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
+    )
+    label = label_field()
+    lang = fields.String(validate=validate.OneOf(LANGS),
+                         metadata={"description": "Changing it gives the advice again in that language."})
+
+
+class AssessmentSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "192 random bits: whoever has it can read, change and erase."})
+    url = fields.Url(required=True, metadata={"description": "The assessment's private URL; share it with care."})
+    label = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "complete"]))
+    lang = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True)
+    advice = fields.Nested(AdviceSchema, allow_none=True, required=True,
+                           metadata={"description": "The advice as it was given; null for a draft."})
+    completeness = fields.Nested(CompletenessSchema, required=True,
+                                 metadata={"description": "Of the stored answers, on the current questionnaire."})
+    ruleset = fields.Nested(RulesetSchema, required=True,
+                            metadata={"description": "The rule set the answers were last evaluated on."})
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(allow_none=True, required=True,
+                                 metadata={"description": "When it may be erased unless changed; null: kept."})
+
+
+class RiskBriefSchema(Schema):
+    id = fields.String(required=True)
+    severity = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class PackChangeSchema(Schema):
+    id = fields.String(required=True)
+    before = fields.String(required=True)
+    after = fields.String(required=True)
+
+
+class ChangesSchema(Schema):
+    form_changed = fields.Boolean(required=True)
+    recommended_before = fields.String(allow_none=True, required=True)
+    recommended_after = fields.String(allow_none=True, required=True)
+    risks_added = fields.List(fields.Nested(RiskBriefSchema), required=True)
+    risks_removed = fields.List(fields.Nested(RiskBriefSchema), required=True)
+    packs_added = fields.List(fields.Nested(PackRefSchema), required=True)
+    packs_removed = fields.List(fields.Nested(PackRefSchema), required=True)
+    packs_updated = fields.List(fields.Nested(PackChangeSchema), required=True)
+
+
+class ReplaySchema(Schema):
+    id = fields.String(required=True)
+    lang = fields.String(required=True)
+    ruleset_changed = fields.Boolean(required=True, metadata={"description": "The fingerprints differ."})
+    stored_ruleset = fields.Nested(RulesetSchema, required=True)
+    current_ruleset = fields.Nested(RulesetSchema, required=True)
+    stored_advice = fields.Nested(AdviceSchema, allow_none=True, required=True,
+                                  metadata={"description": "The advice as it was given; null for a draft."})
+    advice = fields.Nested(AdviceSchema, allow_none=True, required=True, metadata={
+        "description": "The stored answers on the current rules; null when they are unfinished or no longer fit."})
+    answer_errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                                metadata={"description": "Why the stored answers do not fit the current rules."})
+    changes = fields.Nested(ChangesSchema, required=True)

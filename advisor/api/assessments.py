@@ -1,0 +1,171 @@
+"""/api/v1/assessments: save, read, resume, replay and erase an assessment.
+
+Thin routes over ``advisor.storage``: they translate its exceptions and the engine's into
+problem details. A database that cannot be reached is a 503 for every route that needs it
+(handled once for the app in ``register_error_handlers``); ``POST /advice`` needs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from flask_smorest import Api, abort
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import ServiceUnavailable
+
+from .. import storage
+from ..engine import AnswersError, PluginFailed
+from ..extension import get_advisor
+from . import assessment_schemas as schemas
+from .blueprint import Blueprint
+from .schemas import LangQuerySchema, ProblemSchema
+from .views import pick_lang, require_json_body
+
+blp = Blueprint(
+    "api_v1_assessments", __name__, url_prefix="/api/v1/assessments",
+    description="Stored assessments: save, resume, share, replay and erase.",
+)
+blp.before_request(require_json_body)
+
+DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError)
+RETRY_AFTER_S = 10
+NOT_FOUND = "No assessment with this id: it was never stored, was erased, or has expired."
+
+PROBLEM_400 = {"schema": ProblemSchema, "description": "The body is not valid JSON."}
+PROBLEM_404 = {"schema": ProblemSchema, "description": "No assessment with this id."}
+PROBLEM_413 = {"schema": ProblemSchema, "description": "The body is larger than allowed."}
+PROBLEM_415 = {"schema": ProblemSchema, "description": "The body is not JSON."}
+PROBLEM_422 = {"schema": ProblemSchema, "description": "Answers or fields that do not fit, by field."}
+PROBLEM_503 = {"schema": ProblemSchema,
+               "description": "The database is unreachable, or a plugin failed in strict mode."}
+
+
+@blp.after_request
+def private(response):
+    """Assessments are personal: no shared cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@contextmanager
+def problems() -> Iterator[None]:
+    """Storage and engine refusals as problem details."""
+    try:
+        yield
+    except storage.AssessmentNotFound:
+        abort(404, message=NOT_FOUND)
+    except AnswersError as exc:
+        abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
+    except PluginFailed as exc:
+        abort(503, message="A rule plugin failed and strict mode is on.", failed_plugins=[
+            {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])
+
+
+def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.id,
+        "url": url_for("api_v1_assessments.read_assessment", assessment_id=assessment.id, _external=True),
+        "label": assessment.label,
+        "status": assessment.status,
+        "lang": assessment.lang,
+        "answers": assessment.answers,
+        "advice": assessment.advice,
+        "completeness": get_advisor().engine.completeness(assessment.answers),
+        "ruleset": assessment.ruleset,
+        "created_at": assessment.created_at,
+        "updated_at": assessment.updated_at,
+        "expires_at": storage.expires_at(assessment, current_app.config["RETENTION_DAYS"]),
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.AssessmentCreateSchema)
+@blp.response(201, schemas.AssessmentSchema, headers={
+    "Location": {"description": "The assessment's private URL.", "schema": {"type": "string"}},
+})
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def create_assessment(body: dict[str, Any]):
+    """Store answers, finished or not; complete answers come back with their advice."""
+    with problems():
+        assessment = storage.create(body["answers"], label=body.get("label"), lang=pick_lang(body.get("lang")))
+    data = assessment_body(assessment)
+    return data, 201, {"Location": data["url"]}
+
+
+@blp.route("/<assessment_id>")
+@blp.response(200, schemas.AssessmentSchema)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(503, **PROBLEM_503)
+def read_assessment(assessment_id: str):
+    """The assessment with its answers and the advice exactly as it was given."""
+    with problems():
+        return assessment_body(storage.get(assessment_id))
+
+
+@blp.route("/<assessment_id>", methods=["PATCH"])
+@blp.arguments(schemas.AssessmentPatchSchema)
+@blp.response(200, schemas.AssessmentSchema)
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def update_assessment(body: dict[str, Any], assessment_id: str):
+    """Resume: add, change (or, with null, remove) answers; the advice follows when complete."""
+    changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
+    if "label" in body:
+        changes["label"] = body["label"]
+    with problems():
+        return assessment_body(storage.update(assessment_id, **changes))
+
+
+@blp.route("/<assessment_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(503, **PROBLEM_503)
+def delete_assessment(assessment_id: str):
+    """Erase the assessment for good (the right to erasure)."""
+    with problems():
+        storage.delete(assessment_id)
+    return ""
+
+
+@blp.route("/<assessment_id>/replay")
+@blp.arguments(LangQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.ReplaySchema)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
+@blp.alt_response(503, **PROBLEM_503)
+def replay_assessment(assessment_id: str, lang: str | None = None):
+    """The stored answers on the current rules: the new advice and what changed (form, risks,
+    packs) next to the advice as it was given. Changes nothing."""
+    with problems():
+        replay = storage.replay(assessment_id, lang=lang)
+    return {
+        "id": replay.assessment.id, "lang": replay.lang, "ruleset_changed": replay.ruleset_changed,
+        "stored_ruleset": replay.stored_ruleset, "current_ruleset": replay.current_ruleset,
+        "stored_advice": replay.assessment.advice, "advice": replay.advice,
+        "answer_errors": replay.answer_errors, "changes": replay.changes,
+    }
+
+
+def register_error_handlers(app: Flask, api: Api) -> None:
+    """A database that cannot be reached is a 503 (problem details on the API, the HTML error
+    page elsewhere); the pool reconnects by itself once it is back (pre-ping)."""
+
+    def database_unavailable(error: Exception):
+        app.logger.warning("database unavailable: %s", error)
+        return api.handle_http_exception(ServiceUnavailable(
+            description="The database cannot be reached; try again shortly.", retry_after=RETRY_AFTER_S))
+
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, database_unavailable)

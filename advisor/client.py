@@ -1,0 +1,205 @@
+"""A Python client for the Samenwerkingswijzer JSON API (``/api/v1``), for other platforms.
+
+Built on a ``requests.Session``: every call has a timeout, idempotent GETs are retried on
+connection errors and 502/503/504 (with backoff, honouring ``Retry-After``), a POST, PATCH or
+DELETE is never sent twice, and every 4xx/5xx answer raises :class:`AdvisorAPIError` carrying
+the RFC 9457 problem details (``errors`` by field for refused answers).
+
+    from advisor.client import AdvisorClient
+
+    with AdvisorClient("http://127.0.0.1:8000") as api:
+        advice = api.advice({"scope": "individual_cases", ...}, lang="en")
+
+Only ``requests`` is needed: the module imports nothing else from the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+__all__ = ["AdvisorAPIError", "AdvisorClient", "IDEMPOTENT_METHODS"]
+
+API_PREFIX = "/api/v1"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
+RETRY_STATUSES = (502, 503, 504)
+Answers = Mapping[str, Any]
+
+
+class AdvisorAPIError(Exception):
+    """The API answered 4xx or 5xx; ``problem`` is its problem-details body."""
+
+    def __init__(self, status: int, problem: Mapping[str, Any], *, method: str, url: str) -> None:
+        self.status = status
+        self.problem = dict(problem)
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url} -> {status} {self.title}: {self.detail}")
+
+    @property
+    def title(self) -> str:
+        return str(self.problem.get("title", ""))
+
+    @property
+    def detail(self) -> str:
+        return str(self.problem.get("detail", ""))
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Field (``answers.horizon``) to the reasons it was refused; empty when none."""
+        return dict(self.problem.get("errors") or {})
+
+
+class GetOnlyRetry(Retry):
+    """urllib3's Retry repeats a request after a connection error whatever its method; this one
+    retries only ``allowed_methods`` and gives other methods requests' default: no retry.
+
+    A read timeout that uses up the retries is raised as itself, so callers get
+    ``requests.ReadTimeout`` rather than a ``ConnectionError`` wrapping it.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
+                  _stacktrace=None):
+        if method is not None and not self._is_method_retryable(method):
+            return Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError:
+            if isinstance(error, ReadTimeoutError):
+                raise error from None
+            raise
+
+
+class AdvisorClient:
+    """The /api/v1 calls as methods returning the decoded JSON bodies.
+
+    `timeout` is seconds (or a ``(connect, read)`` pair) per request; `retries` is how often an
+    idempotent GET is repeated after a connection error or a 502/503/504.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        timeout: float | tuple[float, float] = 10.0,
+        retries: int = 3,
+        backoff_factor: float = 0.2,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        retry = GetOnlyRetry(
+            total=retries, connect=retries, read=retries, status=retries, other=0,
+            allowed_methods=IDEMPOTENT_METHODS, status_forcelist=RETRY_STATUSES,
+            backoff_factor=backoff_factor, respect_retry_after_header=True, raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json",
+                                     "User-Agent": "samenwerkingswijzer-client/1"})
+
+    # --- Questionnaire and advice ---------------------------------------------------------
+
+    def questionnaire(self, lang: str | None = None) -> dict[str, Any]:
+        """Steps, questions, options and help texts; `lang` is ``nl`` or ``en``."""
+        return self._call("GET", "/questionnaire", params=_lang(lang))
+
+    def forms(self, lang: str | None = None) -> dict[str, Any]:
+        """The collaboration forms from light to heavy."""
+        return self._call("GET", "/forms", params=_lang(lang))
+
+    def advice(self, answers: Answers, lang: str | None = None) -> dict[str, Any]:
+        """The advice for complete answers (question id to option id, list or number)."""
+        return self._call("POST", "/advice", json=_body(answers, lang=lang))
+
+    def plugins(self) -> dict[str, Any]:
+        """The loaded plugins and the rule set fingerprint."""
+        return self._call("GET", "/plugins")
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok", ...}``; a degraded service raises AdvisorAPIError with status 503."""
+        return self._call("GET", "/health")
+
+    # --- Stored assessments ---------------------------------------------------------------
+
+    def create_assessment(self, answers: Answers, *, label: str | None = None,
+                          lang: str | None = None) -> dict[str, Any]:
+        """Store answers (unfinished ones as a draft); the reply has ``id`` and ``url``."""
+        return self._call("POST", "/assessments", json=_body(answers, lang=lang, label=label))
+
+    def get_assessment(self, assessment_id: str) -> dict[str, Any]:
+        """A stored assessment with the advice as it was given."""
+        return self._call("GET", _assessment(assessment_id))
+
+    def update_assessment(self, assessment_id: str, answers: Answers | None = None, *,
+                          label: str | None = None, lang: str | None = None) -> dict[str, Any]:
+        """Add or change answers (resume a draft); only what is given is sent."""
+        body = _body(answers, lang=lang, label=label) if answers is not None else \
+            {key: value for key, value in (("lang", lang), ("label", label)) if value is not None}
+        return self._call("PATCH", _assessment(assessment_id), json=body)
+
+    def delete_assessment(self, assessment_id: str) -> None:
+        """Erase a stored assessment for good."""
+        self._call("DELETE", _assessment(assessment_id))
+
+    def replay_assessment(self, assessment_id: str) -> dict[str, Any]:
+        """The stored answers evaluated on the current rules, with what changed."""
+        return self._call("GET", _assessment(assessment_id) + "/replay")
+
+    # --- Plumbing -------------------------------------------------------------------------
+
+    def spec(self) -> dict[str, Any]:
+        """The served OpenAPI document."""
+        return self._call("GET", "/openapi.json")
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> AdvisorClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        if response.status_code >= 400:
+            raise AdvisorAPIError(response.status_code, _problem(response), method=method, url=url)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+
+def _lang(lang: str | None) -> dict[str, str]:
+    return {"lang": lang} if lang else {}
+
+
+def _body(answers: Answers | None, **optional: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"answers": dict(answers or {})}
+    body.update({key: value for key, value in optional.items() if value is not None})
+    return body
+
+
+def _assessment(assessment_id: str) -> str:
+    return f"/assessments/{quote(str(assessment_id), safe='')}"
+
+
+def _problem(response: requests.Response) -> dict[str, Any]:
+    """The problem-details body, or one made from the status when the body is not JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    return {"type": "about:blank", "title": response.reason or "Error",
+            "status": response.status_code, "detail": response.text[:500]}

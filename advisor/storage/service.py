@@ -1,0 +1,248 @@
+"""What the API and the pages do with assessments: plain functions, no HTTP.
+
+Each function works in the session of the current app context (or the one given) and commits
+before it returns. Answers are checked by the engine: invalid answers raise the engine's
+``AnswersError`` (field -> reasons); unfinished answers are kept as a draft without advice;
+complete answers get the advice, stored as the API's AdviceSchema dumps it, with the rule set
+that gave it, so ``get`` returns it exactly as it was given and ``replay`` can compare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.orm import Session
+
+from ..engine import AnswersError, Engine
+from .db import get_session
+from .models import Assessment, utcnow
+
+__all__ = [
+    "AssessmentNotFound", "LabelError", "Replay", "check_label", "create", "get", "update", "delete", "purge_expired",
+    "replay", "expires_at",
+]
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+UNSET: Any = object()
+
+
+class AssessmentNotFound(LookupError):
+    """No assessment with this id: never stored, erased, or purged."""
+
+
+class LabelError(ValueError):
+    """A label no database stores as given: too long, or with control characters."""
+
+
+LABEL_MAX = 200
+
+
+def check_label(label: str | None) -> str | None:
+    """The label if it can be stored as given; raises LabelError saying why not."""
+    if label is None:
+        return None
+    if not isinstance(label, str):
+        raise LabelError("must be a string")
+    if len(label) > LABEL_MAX:
+        raise LabelError(f"must be at most {LABEL_MAX} characters")
+    if any(ord(char) < 32 or ord(char) == 127 or 0xD800 <= ord(char) <= 0xDFFF for char in label):
+        # PostgreSQL refuses NUL in text, and no driver encodes a lone surrogate.
+        raise LabelError("must be plain text: no control characters or unpaired surrogates")
+    return label
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The stored answers evaluated on the current rules, next to the advice as it was given."""
+
+    assessment: Assessment
+    lang: str
+    ruleset_changed: bool
+    stored_ruleset: dict[str, Any]
+    current_ruleset: dict[str, Any]
+    advice: dict[str, Any] | None
+    """The advice on the current rules; None when the answers are unfinished or no longer fit."""
+    answer_errors: dict[str, list[str]] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is not None:
+        return engine
+    from ..extension import get_advisor
+
+    return get_advisor().engine
+
+
+def _evaluate(engine: Engine, answers: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
+    """(clean answers, status, dumped advice or None for a draft); raises AnswersError."""
+    from ..api.schemas import AdviceSchema
+
+    clean = engine.validate_answers(answers, require_complete=False)
+    if engine.completeness(clean).required_missing:
+        return clean, "draft", None
+    return clean, "complete", AdviceSchema().dump(engine.advise_valid(clean, lang))
+
+
+def _ruleset(engine: Engine) -> tuple[str, list[dict[str, str]]]:
+    ruleset = engine.ruleset
+    return ruleset.fingerprint, [{"id": p.id, "version": p.version} for p in ruleset.packs]
+
+
+def create(
+    answers: Mapping[str, Any], *, label: str | None = None, lang: str = "nl",
+    engine: Engine | None = None, session: Session | None = None,
+) -> Assessment:
+    """Store new answers, complete or not; the advice comes with complete ones.
+
+    Raises AnswersError for answers that do not fit, LabelError for a label that cannot be stored.
+    """
+    engine = _engine(engine)
+    session = session or get_session()
+    clean, status, advice = _evaluate(engine, answers, lang)
+    fingerprint, packs = _ruleset(engine)
+    now = utcnow()
+    assessment = Assessment(
+        label=check_label(label), answers=clean, advice=advice, status=status, ruleset_fingerprint=fingerprint,
+        packs=packs, lang=lang, created_at=now, updated_at=now,
+    )
+    session.add(assessment)
+    session.commit()
+    return assessment
+
+
+def get(assessment_id: str, *, session: Session | None = None) -> Assessment:
+    """The assessment as stored; raises AssessmentNotFound."""
+    return _load(assessment_id, session or get_session())
+
+
+def _load(assessment_id: str, session: Session, *, for_update: bool = False) -> Assessment:
+    if not isinstance(assessment_id, str) or not ID_PATTERN.match(assessment_id):
+        raise AssessmentNotFound(assessment_id)
+    assessment = session.get(Assessment, assessment_id, with_for_update=for_update or None)
+    if assessment is None:
+        raise AssessmentNotFound(assessment_id)
+    return assessment
+
+
+def update(
+    assessment_id: str, *, answers: Mapping[str, Any] | None = None, label: str | None = UNSET,
+    lang: str | None = None, engine: Engine | None = None, session: Session | None = None,
+) -> Assessment:
+    """Resume: merge `answers` into the stored ones (None removes an answer, as in JSON Merge
+    Patch), change the label or language. The advice is recomputed on the current rules when
+    answers or language change and the answers are complete; it is dropped when they are not."""
+    engine = _engine(engine)
+    session = session or get_session()
+    try:
+        assessment = _load(assessment_id, session, for_update=True)
+        if label is not UNSET:
+            assessment.label = check_label(label)
+        if answers is not None or (lang is not None and lang != assessment.lang):
+            merged = {**assessment.answers, **(answers or {})}
+            merged = {key: value for key, value in merged.items() if value is not None}
+            new_lang = lang or assessment.lang
+            clean, status, advice = _evaluate(engine, merged, new_lang)
+            fingerprint, packs = _ruleset(engine)
+            assessment.answers, assessment.status, assessment.advice = clean, status, advice
+            assessment.ruleset_fingerprint, assessment.packs = fingerprint, packs
+            assessment.lang = new_lang
+        assessment.updated_at = utcnow()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return assessment
+
+
+def delete(assessment_id: str, *, session: Session | None = None) -> None:
+    """Erase the assessment for good (the right to erasure); raises AssessmentNotFound."""
+    session = session or get_session()
+    assessment = _load(assessment_id, session)
+    session.delete(assessment)
+    session.commit()
+
+
+def purge_expired(retention_days: int, *, now: datetime | None = None, session: Session | None = None) -> int:
+    """Erase assessments not changed within `retention_days`; returns how many. 0 keeps all."""
+    if retention_days <= 0:
+        return 0
+    session = session or get_session()
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    result = session.execute(
+        sql_delete(Assessment).where(Assessment.updated_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def expires_at(assessment: Assessment, retention_days: int) -> datetime | None:
+    """When `purge_expired` may erase the assessment; None when retention is off."""
+    if retention_days <= 0:
+        return None
+    return assessment.updated_at + timedelta(days=retention_days)
+
+
+def replay(
+    assessment_id: str, *, lang: str | None = None, engine: Engine | None = None,
+    session: Session | None = None,
+) -> Replay:
+    """Evaluate the stored answers on the current rules and say what changed: the form, the
+    risks added and removed, and the packs, next to the advice as it was given. Stores nothing."""
+    from ..api.schemas import AdviceSchema
+
+    engine = _engine(engine)
+    assessment = get(assessment_id, session=session)
+    lang = lang or assessment.lang
+    fingerprint, packs = _ruleset(engine)
+    current: dict[str, Any] | None = None
+    errors: dict[str, list[str]] = {}
+    try:
+        clean = engine.validate_answers(assessment.answers, require_complete=True)
+    except AnswersError as exc:
+        errors = exc.errors
+    else:
+        current = AdviceSchema().dump(engine.advise_valid(clean, lang))
+    return Replay(
+        assessment=assessment, lang=lang,
+        ruleset_changed=fingerprint != assessment.ruleset_fingerprint,
+        stored_ruleset=assessment.ruleset, current_ruleset={"fingerprint": fingerprint, "packs": packs},
+        advice=current, answer_errors=errors,
+        changes=_changes(assessment.advice, current, assessment.packs, packs),
+    )
+
+
+def _changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+    packs_before: list[dict[str, str]], packs_after: list[dict[str, str]],
+) -> dict[str, Any]:
+    recommended_before = before["recommended"] if before else None
+    recommended_after = after["recommended"] if after else None
+    risks_before = {risk["id"]: risk for risk in (before or {}).get("risks", [])}
+    risks_after = {risk["id"]: risk for risk in (after or {}).get("risks", [])}
+    versions_before = {pack["id"]: pack["version"] for pack in packs_before}
+    versions_after = {pack["id"]: pack["version"] for pack in packs_after}
+
+    def brief(risk: Mapping[str, Any]) -> dict[str, str]:
+        return {"id": risk["id"], "severity": risk["severity"], "title": risk["title"]}
+
+    return {
+        "form_changed": recommended_before != recommended_after,
+        "recommended_before": recommended_before,
+        "recommended_after": recommended_after,
+        "risks_added": [brief(r) for rid, r in risks_after.items() if rid not in risks_before],
+        "risks_removed": [brief(r) for rid, r in risks_before.items() if rid not in risks_after],
+        "packs_added": [{"id": pid, "version": v} for pid, v in versions_after.items() if pid not in versions_before],
+        "packs_removed": [{"id": pid, "version": v} for pid, v in versions_before.items() if pid not in versions_after],
+        "packs_updated": [
+            {"id": pid, "before": versions_before[pid], "after": v}
+            for pid, v in versions_after.items()
+            if pid in versions_before and versions_before[pid] != v
+        ],
+    }
