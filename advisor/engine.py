@@ -9,7 +9,6 @@ of failing the whole advice.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import math
@@ -24,7 +23,6 @@ import pluggy
 from .model import (
     SEVERITY_ORDER,
     Advice,
-    Answers,
     Completeness,
     ConditionItem,
     Contribution,
@@ -52,31 +50,6 @@ trace_log = logging.getLogger("advisor.trace")
 DEFAULT_TIE_MARGIN = 1.0
 TRIGGER_CACHE_SIZE = 4096
 """Triggers (question, answer, language) kept across advices; enough for every option answer."""
-
-
-def _constructor(cls: type) -> Callable[..., Any]:
-    """A keyword constructor for a frozen, slotted dataclass that fills the slots directly.
-
-    The generated ``__init__`` of a frozen dataclass goes through ``object.__setattr__`` for
-    every field, which costs three times as much; an advice builds one item per fired rule.
-    The object is the same (same class, fields, equality and hash). Every field must be given.
-    """
-    if not dataclasses.is_dataclass(cls) or not hasattr(cls, "__slots__") or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__} is not a slotted dataclass without __post_init__")
-    names = [field.name for field in dataclasses.fields(cls)]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    namespace.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
-    source = "\n".join([
-        f"def make(*, {', '.join(names)}):", "    obj = new(cls)",
-        *(f"    set_{name}(obj, {name})" for name in names), "    return obj",
-    ])
-    exec(compile(source, f"<constructor {cls.__name__}>", "exec"), namespace)  # noqa: S102
-    return namespace["make"]
-
-
-_explanation_item = _constructor(ExplanationItem)
-_risk_item = _constructor(RiskItem)
-_trigger = _constructor(Trigger)
 
 
 class AnswersError(ValueError):
@@ -275,7 +248,7 @@ class Engine:
         add = explanation.append
         for plugin, items in contributions:
             for item in items:
-                add(_explanation_item(
+                add(ExplanationItem(
                     rule=item.rule, pack=plugin, contributions=dict(item.contributions),
                     because=localize(item.because, lang), source=item.source,
                     triggers=triggers(item.reads),
@@ -293,7 +266,7 @@ class Engine:
             for finding in items:
                 if finding.id in risks:
                     continue
-                risks[finding.id] = _risk_item(
+                risks[finding.id] = RiskItem(
                     id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
                     why=localize(finding.why, lang), advice=localize(finding.advice, lang),
                     source=finding.source, pack=plugin, triggers=triggers(finding.reads),
@@ -396,7 +369,7 @@ class Engine:
 
     def _new_trigger(self, qid: str, value: Any, lang: str) -> Trigger:
         question = self.questions[qid]
-        return _trigger(
+        return Trigger(
             question=qid, question_text=localize(question.text, lang),
             answer=value, answer_text=question.label_of(value, lang),
         )
