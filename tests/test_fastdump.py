@@ -108,6 +108,9 @@ def test_schemas_with_hooks_many_or_missing_values_fall_back():
     assert dump(Obj()) == Plain().dump(Obj()) == {"a": "d", "B": 3, "c": 1.0}
 
 
+KEY_LENGTH = "a question id has 1 to {max} characters"
+
+
 def test_answers_field_loads_like_a_plain_dict_field():
     from marshmallow import ValidationError
 
@@ -115,8 +118,8 @@ def test_answers_field_loads_like_a_plain_dict_field():
 
     class Generic(schemas.AdviceRequestSchema):
         answers = fields.Dict(
-            keys=fields.String(validate=validate.Length(min=1, max=200)), values=fields.Raw(),
-            required=True, validate=validate.Length(max=schemas.MAX_ANSWERS),
+            keys=fields.String(validate=validate.Length(min=1, max=200, error=KEY_LENGTH)), values=fields.Raw(),
+            required=True, validate=validate.Length(max=schemas.MAX_ANSWERS, error=schemas.TOO_MANY_ANSWERS),
         )
 
     fast, slow = schemas.AdviceRequestSchema(), Generic()
@@ -141,7 +144,7 @@ def test_answers_field_loads_like_a_plain_dict_field():
         answers = AnswersField(complete=False, required=True)
 
     class UnfinishedGeneric(Schema):
-        answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+        answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200, error=KEY_LENGTH)),
                               values=fields.Raw(allow_none=True), required=True)
 
     pairs = [(fast, slow, body) for body in bodies]

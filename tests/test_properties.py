@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ def engine():
     """One app for the whole module: hypothesis runs many examples against it."""
     global _APP
     if _APP is None:
-        _APP = create_app({**BASE_CONFIG, "INSTANCE_DIR": "/tmp/advisor-properties"})
+        _APP = create_app({**BASE_CONFIG, "INSTANCE_DIR": tempfile.mkdtemp(prefix="advisor-properties-")})
     return _APP.extensions["advisor"].engine
 
 
