@@ -69,9 +69,9 @@ def collaboration_rules() -> CollaborationRules:
 def _label(label: Any, *, required: bool) -> str | None:
     if label is None and not required:
         return None
-    if not isinstance(label, str) or not label.strip():
+    if not isinstance(label, str) or not label.strip(" "):
         raise LabelError("must not be empty")
-    return check_label(label.strip())
+    return check_label(label.strip(" "))
 
 
 def _evaluate(engine: Engine, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -274,7 +274,7 @@ def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None =
     )
 
 
-def close_round(collaboration_id: str, *, engine: Engine | None = None,
+def close_round(collaboration_id: str, *, note: str | None = None, engine: Engine | None = None,
                 session: Session | None = None) -> CollaborationRound:
     """Keep what the open round's combined answers advise, and open the next round (empty).
 
@@ -283,6 +283,7 @@ def close_round(collaboration_id: str, *, engine: Engine | None = None,
     engine = _engine(engine)
     session = session or get_session()
     collaboration = _load(session, collaboration_id, for_update=True)
+    note = check_label(note.strip(" ") or None) if note else None
     seen = overview(collaboration, collaboration.lang, engine=engine)
     if seen.combined_advice is None or seen.combination is None:
         session.rollback()
@@ -290,7 +291,7 @@ def close_round(collaboration_id: str, *, engine: Engine | None = None,
     now = utcnow()
     closed = CollaborationRound(
         collaboration_id=collaboration.id, number=collaboration.round, started_at=collaboration.round_started_at,
-        closed_at=now, snapshot=_snapshot(seen, engine),
+        closed_at=now, snapshot={**_snapshot(seen, engine), "note": note},
     )
     collaboration.rounds.append(closed)
     collaboration.round += 1
@@ -313,6 +314,7 @@ def _snapshot(seen: Overview, engine: Engine) -> dict[str, Any]:
 @dataclass(frozen=True)
 class HistoryEntry:
     round: int
+    note: str | None
     started_at: datetime
     closed_at: datetime | None
     """None for the open round."""
@@ -328,20 +330,24 @@ def history(collaboration: Collaboration, *, engine: Engine | None = None,
     """The form round by round (closed rounds as kept, the open one as it stands), and the drift
     warnings between consecutive rounds."""
     engine = _engine(engine)
-    entries = [
-        HistoryEntry(r.number, r.started_at, r.closed_at, r.snapshot["recommended"],
-                     r.snapshot["answers"].get("current_form"), r.snapshot["respondents"], r.snapshot["answers"])
-        for r in collaboration.rounds
-    ]
+    entries = [history_entry(r) for r in collaboration.rounds]
     seen = overview(collaboration, lang, engine=engine)
     answers = seen.combination.answers if seen.combination else {}
     entries.append(HistoryEntry(
-        collaboration.round, collaboration.round_started_at, None,
+        collaboration.round, None, collaboration.round_started_at, None,
         seen.combined_advice.recommended if seen.combined_advice else None, answers.get("current_form"),
         [{"label": r.label, "recommended": a.recommended} for r, a in seen.advices], answers,
     ))
     points = [combine.RoundPoint(e.round, e.recommended, e.answers) for e in entries]
     return entries, combine.drift(engine, collaboration_rules(), points, lang)
+
+
+def history_entry(closed: CollaborationRound) -> HistoryEntry:
+    """A closed round as the history shows it."""
+    snapshot = closed.snapshot
+    return HistoryEntry(closed.number, snapshot.get("note"), closed.started_at, closed.closed_at,
+                        snapshot["recommended"], snapshot["answers"].get("current_form"), snapshot["respondents"],
+                        snapshot["answers"])
 
 
 def expires_at(collaboration: Collaboration, retention_days: int) -> datetime | None:
