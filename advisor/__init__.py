@@ -20,7 +20,7 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import cli, config, extension, http, limits, storage
+    from . import cli, config, extension, http, limits, security, storage, web
     from .api import register_api
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
@@ -30,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extension.init_app(app)
     storage.init_app(app)
     register_api(app)
+    web.init_app(app)
     limits.init_app(app)
     cli.init_app(app)
+    security.init_app(app)
     return app

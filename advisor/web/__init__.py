@@ -1,0 +1,42 @@
+"""The manager's pages: server-rendered, bilingual, with CSRF protection and HTML error pages.
+
+``init_app`` wires Flask-Babel, Flask-WTF's CSRFProtect (every form outside ``/api/``), the
+HTML error pages and the page blueprint into an app.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+from . import errors, i18n
+from .views import bp
+
+API_PREFIX = "/api/"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    # CSRFProtect checks only where we ask: every unsafe request outside the JSON API, so
+    # API blueprints added later are exempt without being listed one by one.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    csrf.init_app(app)
+
+    @app.before_request
+    def protect_forms() -> None:
+        if request.method in UNSAFE_METHODS and not request.path.startswith(API_PREFIX):
+            csrf.protect()
+
+    @app.after_request
+    def private_pages(response):
+        """Pages hold someone's answers: no shared cache may keep them (static files may)."""
+        if not request.path.startswith((API_PREFIX, app.static_url_path + "/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(bp)
