@@ -18,7 +18,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .model import Text
-from .rulepack import QUESTION_ID, HeaderSchema, PackError, TextSchema, _first_error
+from .rulepack import QUESTION_ID, HeaderSchema, PackError, TextSchema, _first_error, _flatten
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -91,8 +91,7 @@ def load_collaboration_rules(path: Path) -> CollaborationRules:
     try:
         data = _FileSchema().load(raw)
     except ValidationError as exc:
-        item, field, message = _first_error(exc.messages, raw)
-        raise PackError(name, message, item, field) from None
+        raise PackError(name, *_describe(exc.messages, raw)) from None
     divergence: dict[str, FindingText] = {}
     for entry in data["divergence"]:
         if entry["question"] in divergence:
@@ -102,6 +101,20 @@ def load_collaboration_rules(path: Path) -> CollaborationRules:
     if list(bands) != sorted(set(bands)):
         raise PackError(name, "must be increasing", "drift", "partner_bands")
     return CollaborationRules(data["collection"]["version"], divergence, _text(data["drift"]), bands)
+
+
+def _describe(messages: Mapping[str, Any], raw: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """(message, item, field) for the first error, naming a divergence by its id."""
+    section, rest = next(iter(sorted(messages.items(), key=lambda kv: str(kv[0]))))
+    if section == "divergence" and isinstance(rest, Mapping):
+        index, detail = next(iter(rest.items()))
+        entries = raw.get("divergence")
+        entry = entries[index] if isinstance(entries, list) and isinstance(index, int) and index < len(entries) else {}
+        name = entry.get("id") if isinstance(entry, Mapping) else None
+        field, message = _flatten(detail)
+        return message, f"divergence '{name}'" if name else f"divergence #{index + 1}", field
+    item, field, message = _first_error(messages, raw)
+    return message, item, field
 
 
 def _text(entry: Mapping[str, Any]) -> FindingText:

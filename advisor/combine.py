@@ -107,6 +107,8 @@ class DriftWarning:
     hardened: tuple[str, ...]
     """What became heavier: "recommended" and/or "current_form"."""
     finding: Finding
+    changes: tuple[tuple[str, str, str], ...] = ()
+    """(what, form before, form after) for each of `hardened`."""
 
 
 def combine(engine: Engine, responses: Sequence[tuple[str, Mapping[str, Any]]], lang: str = "nl") -> Combination:
@@ -229,13 +231,15 @@ def drift(
         )
         if not unchanged:
             continue
-        hardened = []
-        if _heavier(engine, before.recommended, after.recommended):
-            hardened.append("recommended")
-        if _heavier(engine, before.answers.get("current_form"), after.answers.get("current_form")):
-            hardened.append("current_form")
-        if hardened:
-            warnings.append(DriftWarning(before.round, after.round, tuple(hardened), _finding(rules.drift, lang)))
+        changes = [
+            (what, old, new) for what, old, new in (
+                ("recommended", before.recommended, after.recommended),
+                ("current_form", before.answers.get("current_form"), after.answers.get("current_form")),
+            ) if _heavier(engine, old, new)
+        ]
+        if changes:
+            warnings.append(DriftWarning(before.round, after.round, tuple(c[0] for c in changes),
+                                         _finding(rules.drift, lang), tuple(changes)))
     return warnings
 
 

@@ -159,6 +159,7 @@ def test_rounds_and_drift_on_the_page(web_app):
     answer_as(web_app, invitation, "Gemeente", {**GEMEENTE, "current_form": "project"})
     read = text_of(coordinator.get(page).get_data(as_text=True))
     assert "Round 1 (Evaluatie 2026)" in read and "Creeping compartmentalisation between rounds" in read
+    assert "Current form: Informal collaboration → Collaboration project" in read
 
 
 def test_erase_a_partner_and_the_collaboration(three):

@@ -172,6 +172,7 @@ def test_history_and_drift_warning_when_the_form_hardens(api):
     [warning] = history["drift"]
     assert (warning["id"], warning["from_round"], warning["to_round"]) == ("creeping_verkokering", 1, 2)
     assert "current_form" in warning["hardened"] and warning["source"].startswith("004")
+    assert {"what": "current_form", "before": "informal", "after": "project"} in warning["changes"]
 
 
 def test_no_drift_warning_when_the_task_changed(api):

@@ -201,10 +201,17 @@ class HistoryEntrySchema(Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True)
 
 
+class HardeningSchema(Schema):
+    what = fields.String(required=True, validate=validate.OneOf(["recommended", "current_form"]))
+    before = fields.String(required=True, metadata={"description": "The form in the earlier round."})
+    after = fields.String(required=True, metadata={"description": "The heavier form in the later round."})
+
+
 class DriftWarningSchema(FindingSchema):
     from_round = fields.Integer(required=True)
     to_round = fields.Integer(required=True)
     hardened = fields.List(fields.String(validate=validate.OneOf(["recommended", "current_form"])), required=True)
+    changes = fields.List(fields.Nested(HardeningSchema), required=True)
 
 
 class HistorySchema(Schema):

@@ -342,6 +342,7 @@ def read_history(collaboration_id: str, lang: str | None = None):
     return {
         "id": collaboration.id, "rounds": [history_entry(e) for e in entries],
         "drift": [{"from_round": w.from_round, "to_round": w.to_round, "hardened": list(w.hardened),
+                   "changes": [{"what": what, "before": old, "after": new} for what, old, new in w.changes],
                    **_finding_fields(w.finding)} for w in warnings],
     }
 

@@ -175,7 +175,7 @@ def add_response(
         created_at=now, updated_at=now,
     )
     collaboration.updated_at = now
-    session.add(respondent)
+    collaboration.respondents.append(respondent)   # keeps the loaded collection current
     _commit_label(session, respondent.label)
     return respondent
 
@@ -227,7 +227,7 @@ def delete_response(collaboration: Collaboration, respondent_id: str, *, session
     """Erase one partner's response for good."""
     session = session or get_session()
     respondent = get_response(collaboration, respondent_id, session=session)
-    session.delete(respondent)
+    collaboration.respondents.remove(respondent)   # delete-orphan: erased at commit
     collaboration.updated_at = utcnow()
     session.commit()
 

@@ -32,8 +32,11 @@ bp = Blueprint("collaboration_pages", __name__)
 SESSION_KEY = "collaboration_responses"
 """Invitation token to the id of the response this browser is filling in."""
 
-TIMELINE_STEP = 120
+TIMELINE_STEP = 110
 """Width in SVG units per round in the drift timeline."""
+TIMELINE_LABELS = 260
+"""Width in SVG units of the form names left of the timeline."""
+TIMELINE_MIN_WIDTH = 640
 
 
 def _steps() -> list[dict[str, Any]]:
@@ -117,14 +120,16 @@ def timeline(entries: list[store.HistoryEntry], forms: dict[str, dict[str, Any]]
     for index, entry in enumerate(entries):
         form = forms.get(entry.recommended or "")
         points.append({
-            "entry": entry, "form": form, "x": 60 + index * TIMELINE_STEP,
+            "entry": entry, "form": form, "x": TIMELINE_LABELS + 20 + index * TIMELINE_STEP,
             "y": 20 + rows[entry.recommended] * 40 if form else None,
         })
     drawn = [p for p in points if p["y"] is not None]
     return {
         "points": points, "path": " ".join(f"{p['x']},{p['y']}" for p in drawn),
         "rows": [{"name": form["name"], "y": 20 + rows[form["id"]] * 40} for form in ordered],
-        "width": 60 + max(len(entries), 1) * TIMELINE_STEP, "height": 20 + len(ordered) * 40,
+        "label_width": TIMELINE_LABELS,
+        "width": max(TIMELINE_MIN_WIDTH, TIMELINE_LABELS + 20 + len(entries) * TIMELINE_STEP),
+        "height": 30 + len(ordered) * 40,
     }
 
 
