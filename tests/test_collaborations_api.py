@@ -65,6 +65,8 @@ def test_create_gives_coordinator_url_and_a_separate_invitation(api):
     token = body["invitation"]["token"]
     assert len(body["id"]) >= 22 and len(token) >= 22 and token != body["id"]   # >= 128 random bits each
     assert body["invitation"]["api_url"].endswith(f"/api/v1/invitations/{token}/responses")
+    assert body["invitation"]["url"] == f"http://localhost/join/{token}"          # the page to send partners
+    assert body["page_url"] == f"http://localhost/c/{body['id']}"
     assert (body["name"], body["lang"], body["round"], body["counted"]) == ("Wijkaanpak Noord", "en", 1, 0)
     assert body["respondents"] == [] and body["combined"] is None and body["findings"] == []
     assert api.get(f"/api/v1/invitations/{token}").json == {
