@@ -36,11 +36,14 @@ class Condition:
 
     ``guard`` is ``(question id, options)`` when the condition can only hold if that choice
     question has one of those options: the pack indexes rules by it to skip most of them.
+    ``residual`` is what is left to test once the guard is known to hold (None: nothing), so an
+    indexed rule does not test its guard a second time.
     """
 
     test: Callable[[Context], bool]
     reads: tuple[str, ...]
     guard: tuple[str, frozenset[str]] | None = None
+    residual: Callable[[Context], bool] | None = None
 
 
 def always(_: Context) -> bool:
@@ -231,13 +234,46 @@ def _reads(parts: list[Condition]) -> tuple[str, ...]:
 def _all_of(parts: list[Condition]) -> Condition:
     if len(parts) == 1:
         return parts[0]
-    tests = tuple(part.test for part in parts)
-    guard = next((part.guard for part in parts if part.guard), None)
-    return Condition(test=lambda ctx: all(t(ctx) for t in tests), reads=_reads(parts), guard=guard)
+    test = _conjunction([part.test for part in parts])
+    guarded = next((part for part in parts if part.guard), None)
+    if guarded is None:
+        return Condition(test=test, reads=_reads(parts))
+    rest = [part.test for part in parts if part is not guarded]
+    if guarded.residual is not None:
+        rest.insert(0, guarded.residual)
+    return Condition(test=test, reads=_reads(parts), guard=guarded.guard, residual=_conjunction(rest) if rest else None)
 
 
 def _any_of(parts: list[Condition]) -> Condition:
     if len(parts) == 1:
         return parts[0]
-    tests = tuple(part.test for part in parts)
-    return Condition(test=lambda ctx: any(t(ctx) for t in tests), reads=_reads(parts))
+    return Condition(test=_disjunction([part.test for part in parts]), reads=_reads(parts))
+
+
+Test = Callable[[Context], bool]
+
+
+def _conjunction(tests: list[Test]) -> Test:
+    """One closure testing all of `tests` in order, short-circuiting (unrolled for 2 and 3)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda ctx: a(ctx) and b(ctx)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda ctx: a(ctx) and b(ctx) and c(ctx)
+    frozen = tuple(tests)
+    return lambda ctx: all(t(ctx) for t in frozen)
+
+
+def _disjunction(tests: list[Test]) -> Test:
+    """One closure testing any of `tests` in order, short-circuiting (unrolled for 2 and 3)."""
+    if len(tests) == 2:
+        a, b = tests
+        return lambda ctx: a(ctx) or b(ctx)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda ctx: a(ctx) or b(ctx) or c(ctx)
+    frozen = tuple(tests)
+    return lambda ctx: any(t(ctx) for t in frozen)

@@ -23,7 +23,6 @@ import pluggy
 from .model import (
     SEVERITY_ORDER,
     Advice,
-    Answers,
     Completeness,
     ConditionItem,
     Contribution,
@@ -43,11 +42,14 @@ from .model import (
     localize,
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
+from .rulepack import RulePack
 
 log = logging.getLogger("advisor.engine")
 trace_log = logging.getLogger("advisor.trace")
 
 DEFAULT_TIE_MARGIN = 1.0
+TRIGGER_CACHE_SIZE = 4096
+"""Triggers (question, answer, language) kept across advices; enough for every option answer."""
 
 
 class AnswersError(ValueError):
@@ -71,6 +73,8 @@ class _Impl:
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
+    checked: bool = False
+    """True for rule packs: their results were checked when the pack was compiled."""
 
 
 class Engine:
@@ -100,6 +104,8 @@ class Engine:
         self.questions_view = MappingProxyType(self.questions)
         self.ordered_questions = sorted(self.questions.values(), key=self._question_position)
         self.required = tuple(q.id for q in self.ordered_questions if q.required)
+        self._options = {qid: _OptionIndex.of(q) for qid, q in self.questions.items()}
+        self._trigger_cache: dict[tuple[str, str, str | int], Trigger] = {}
         self.ruleset = self._fingerprint()
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
@@ -110,7 +116,7 @@ class Engine:
     def _impls(self, hook_name: str) -> list[_Impl]:
         hook = getattr(self.manager.hook, hook_name)
         return [
-            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames))
+            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack))
             for impl in hook.get_hookimpls()
         ]
 
@@ -207,7 +213,7 @@ class Engine:
                 continue
             if value is None:
                 continue
-            problem, cleaned = _check_answer(question, value)
+            problem, cleaned = _check_answer(question, value, self._options[key])
             if problem:
                 errors[field] = [problem]
             elif cleaned is not None:
@@ -236,15 +242,17 @@ class Engine:
         """The advice for answers already passed through :meth:`validate_answers`."""
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = []
+        triggers = self._trigger_lookup(answers, lang)
         contributions, totals = self._score(view, failures)
-        explanation = [
-            ExplanationItem(
-                rule=item.rule, pack=plugin, contributions=dict(item.contributions),
-                because=localize(item.because, lang), source=item.source,
-                triggers=self._triggers(item.reads, answers, lang),
-            )
-            for plugin, item in contributions
-        ]
+        explanation = []
+        add = explanation.append
+        for plugin, items in contributions:
+            for item in items:
+                add(ExplanationItem(
+                    rule=item.rule, pack=plugin, contributions=dict(item.contributions),
+                    because=localize(item.because, lang), source=item.source,
+                    triggers=triggers(item.reads),
+                ))
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
@@ -254,15 +262,16 @@ class Engine:
             answers=view, recommended=recommended, ranking=ranking, questions=self.questions_view,
         )
         risks: dict[str, RiskItem] = {}
-        for plugin, finding in findings:
-            if finding.id in risks:
-                continue
-            risks[finding.id] = RiskItem(
-                id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
-                why=localize(finding.why, lang), advice=localize(finding.advice, lang),
-                source=finding.source, pack=plugin, triggers=self._triggers(finding.reads, answers, lang),
-            )
-        ordered_risks = tuple(sorted(risks.values(), key=lambda r: SEVERITY_ORDER[r.severity]))
+        for plugin, items in findings:
+            for finding in items:
+                if finding.id in risks:
+                    continue
+                risks[finding.id] = RiskItem(
+                    id=finding.id, severity=finding.severity, title=localize(finding.title, lang),
+                    why=localize(finding.why, lang), advice=localize(finding.advice, lang),
+                    source=finding.source, pack=plugin, triggers=triggers(finding.reads),
+                )
+        ordered_risks = tuple(sorted(risks.values(), key=_severity_rank))
 
         condition_items = self._call(
             self._condition_impls, "success_conditions", SuccessCondition, failures,
@@ -270,7 +279,7 @@ class Engine:
         )
         conditions = tuple(
             ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
-            for plugin, c in condition_items
+            for plugin, items in condition_items for c in items
         )
         if failures and self.strict:
             raise PluginFailed(failures)
@@ -288,15 +297,16 @@ class Engine:
 
     def _score(
         self, answers: Mapping[str, Any], failures: list[PluginFailure]
-    ) -> tuple[list[tuple[str, Contribution]], dict[str, float]]:
+    ) -> tuple[list[tuple[str, Sequence[Contribution]]], dict[str, float]]:
         contributions = self._call(
             self._score_impls, "score_forms", Contribution, failures,
             answers=answers, questions=self.questions_view,
         )
         totals = dict.fromkeys(self.forms, 0.0)
-        for _, item in contributions:
-            for form_id, points in item.contributions.items():
-                totals[form_id] += points
+        for _, items in contributions:
+            for item in items:
+                for form_id, points in item.contributions.items():
+                    totals[form_id] += points
         return contributions, totals
 
     def _rank(self, totals: Mapping[str, float]) -> tuple[RankedForm, ...]:
@@ -320,41 +330,82 @@ class Engine:
             return near[0], False
         return min(near, key=lambda form_id: self.forms[form_id].order), True
 
-    def _triggers(self, reads: Sequence[str], answers: Mapping[str, Any], lang: str) -> tuple[Trigger, ...]:
-        triggers = []
-        for qid in reads:
-            if qid in answers:
-                question = self.questions[qid]
-                triggers.append(Trigger(
-                    question=qid, question_text=localize(question.text, lang),
-                    answer=answers[qid], answer_text=question.label_of(answers[qid], lang),
-                ))
-        return tuple(triggers)
+    def _trigger_lookup(
+        self, answers: Mapping[str, Any], lang: str
+    ) -> Callable[[Sequence[str]], tuple[Trigger, ...]]:
+        """``reads -> triggers`` for one advice. A trigger depends only on the question, the
+        answer and the language, so triggers of option and number answers are kept across
+        advices (a bounded cache); list answers get theirs once per advice. Each distinct
+        `reads` is resolved once per advice."""
+        shared = self._trigger_cache
+        own: dict[str, Trigger] = {}
+        by_reads: dict[tuple[str, ...], tuple[Trigger, ...]] = {}
+
+        def trigger(qid: str) -> Trigger:
+            value = answers[qid]
+            kind = type(value)
+            if kind is str or kind is int:
+                key = (lang, qid, value)
+                found = shared.get(key)
+                if found is None:
+                    found = self._new_trigger(qid, value, lang)
+                    if len(shared) < TRIGGER_CACHE_SIZE:
+                        shared[key] = found
+                return found
+            found = own.get(qid)
+            if found is None:
+                found = own[qid] = self._new_trigger(qid, value, lang)
+            return found
+
+        def lookup(reads: Sequence[str]) -> tuple[Trigger, ...]:
+            if type(reads) is tuple:
+                found = by_reads.get(reads)
+                if found is None:
+                    found = by_reads[reads] = tuple([trigger(qid) for qid in reads if qid in answers])
+                return found
+            return tuple([trigger(qid) for qid in reads if qid in answers])
+
+        return lookup
+
+    def _new_trigger(self, qid: str, value: Any, lang: str) -> Trigger:
+        question = self.questions[qid]
+        return Trigger(
+            question=qid, question_text=localize(question.text, lang),
+            answer=value, answer_text=question.label_of(value, lang),
+        )
 
     def _call(
         self, impls: Sequence[_Impl], hook_name: str, kind: type, failures: list[PluginFailure],
         **kwargs: Any,
-    ) -> list[tuple[str, Any]]:
-        """Call every implementation of a per-advice hook; contain and record failures."""
-        results: list[tuple[str, Any]] = []
+    ) -> list[tuple[str, Sequence[Any]]]:
+        """Call every implementation of a per-advice hook; contain and record failures.
+
+        Returns ``(plugin, items)`` per plugin that answered, in hook order.
+        """
+        results: list[tuple[str, Sequence[Any]]] = []
+        trace = self.trace
         for impl in impls:
-            started = time.perf_counter() if self.trace else 0.0
+            started = time.perf_counter() if trace else 0.0
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
-                items = self._check_result(impl.plugin, hook_name, kind, value)
+                if impl.checked and type(value) is list:
+                    items = value
+                else:
+                    items = self._check_result(impl.plugin, hook_name, kind, value)
             except Exception as exc:
                 failure = PluginFailure(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}")
                 log.error("plugin '%s' failed in %s: %s", impl.plugin, hook_name, failure.error,
                           exc_info=not isinstance(exc, _ShapeError))
                 failures.append(failure)
                 continue
-            if self.trace:
+            if trace:
                 trace_log.info(
                     "%s.%s(%s) -> %r [%.1f us]", impl.plugin, hook_name,
                     ", ".join(f"{n}={_short(kwargs[n])}" for n in impl.argnames), items,
                     (time.perf_counter() - started) * 1e6,
                 )
-            results.extend((impl.plugin, item) for item in items)
+            if items:
+                results.append((impl.plugin, items))
         return results
 
     def _check_result(self, plugin: str, hook_name: str, kind: type, value: Any) -> Sequence[Any]:
@@ -380,6 +431,10 @@ class Engine:
         return value
 
 
+def _severity_rank(risk: RiskItem) -> int:
+    return SEVERITY_ORDER[risk.severity]
+
+
 class _ShapeError(TypeError):
     """A plugin returned data of the wrong shape."""
 
@@ -389,28 +444,41 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
+@dataclass(frozen=True, slots=True)
+class _OptionIndex:
+    """A question's option ids as a tuple (for messages), a set and positions (for sorting)."""
+
+    ids: tuple[str, ...]
+    known: frozenset[str]
+    position: Mapping[str, int]
+
+    @classmethod
+    def of(cls, question: Question) -> _OptionIndex:
+        ids = question.option_ids()
+        return cls(ids, frozenset(ids), {option: i for i, option in enumerate(ids)})
+
+
+def _check_answer(question: Question, value: Any, options: _OptionIndex) -> tuple[str | None, Any]:
     """(problem, cleaned value) for one answer; cleaned None means 'treat as skipped'."""
     if question.kind == "choice":
         if not isinstance(value, str):
             return "must be one option id (a string)", None
-        if value not in question.option_ids():
-            return f"unknown option '{value}' (known: {', '.join(question.option_ids())})", None
+        if value not in options.known:
+            return f"unknown option '{value}' (known: {', '.join(options.ids)})", None
         return None, value
     if question.kind == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of option ids", None
-        known = question.option_ids()
-        if len(value) > len(known):
-            return f"lists {len(value)} options; the question has {len(known)}", None
-        unknown = [v for v in value if v not in known]
+        if len(value) > len(options.ids):
+            return f"lists {len(value)} options; the question has {len(options.ids)}", None
+        unknown = [v for v in value if v not in options.known]
         if unknown:
-            return f"unknown option '{unknown[0]}' (known: {', '.join(known)})", None
+            return f"unknown option '{unknown[0]}' (known: {', '.join(options.ids)})", None
         if len(set(value)) != len(value):
             return "an option is given more than once", None
         if not value:
             return ("choose at least one option", None) if question.required else (None, None)
-        return None, sorted(value, key=known.index)
+        return None, sorted(value, key=options.position.__getitem__)
     if isinstance(value, bool) or not isinstance(value, int):
         return "must be a whole number", None
     if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):

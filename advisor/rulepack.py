@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -266,6 +267,9 @@ class _CompiledRule:
     contribution: Contribution
 
 
+_GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledRisk:
     condition: Condition
@@ -298,7 +302,8 @@ class RulePack:
             for r in data["risks"]
         ]
         self._unguarded: list[_CompiledRule] = []
-        self._guarded: dict[str, dict[str, list[_CompiledRule]]] = {}
+        self._guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
+        """Choice question -> option -> (what is left to test, rule) for rules guarded by it."""
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
         self._compiled = False
@@ -349,7 +354,7 @@ class RulePack:
     def compile(self, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
         data = self.data
         unguarded: list[_CompiledRule] = []
-        guarded: dict[str, dict[str, list[_CompiledRule]]] = {}
+        guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
         for index, entry in enumerate(data["rules"]):
             item = f"rule '{entry['id']}'"
             for form_id in entry["contributions"]:
@@ -371,7 +376,7 @@ class RulePack:
                 qid, options = condition.guard
                 by_option = guarded.setdefault(qid, {})
                 for option in options:
-                    by_option.setdefault(option, []).append(rule)
+                    by_option.setdefault(option, []).append((condition.residual, rule))
             else:
                 unguarded.append(rule)
         risks = []
@@ -412,8 +417,8 @@ class RulePack:
             value = answers.get(qid)
             if value is None:
                 continue
-            for rule in by_option.get(value, ()):
-                if rule.condition.test(answers):
+            for residual, rule in by_option.get(value, ()):
+                if residual is None or residual(answers):
                     fired.append(rule)
         if len(fired) > 1:
             fired.sort(key=_rule_index)
@@ -423,18 +428,38 @@ class RulePack:
     def assess_risks(self, answers: Answers, recommended: str) -> list[RiskFinding]:
         if not self._risks:
             return []
-        context = {**answers, RECOMMENDED: recommended}
+        context = _with_recommended(answers, recommended)
         return [risk.finding for risk in self._risks if risk.condition.test(context)]
 
     @hookimpl
     def success_conditions(self, recommended: str, answers: Answers) -> list[SuccessCondition]:
         if not self._conditions:
             return []
-        context = {**answers, RECOMMENDED: recommended}
+        context = _with_recommended(answers, recommended)
         return [
             entry.item for entry in self._conditions
             if (entry.forms is None or recommended in entry.forms) and entry.condition.test(context)
         ]
+
+
+_last_context: tuple[Any, str, dict[str, Any]] | None = None
+
+
+def _with_recommended(answers: Answers, recommended: str) -> dict[str, Any]:
+    """The answers plus ``@recommended``, built once per advice rather than once per pack.
+
+    The engine hands every pack the same read-only view of one advice's answers, so the last
+    context is reused while that view and the recommendation stay the same. Only read-only
+    views are reused: a plain dict could have been changed since.
+    """
+    global _last_context
+    last = _last_context
+    if last is not None and last[0] is answers and last[1] == recommended:
+        return last[2]
+    context = {**answers, RECOMMENDED: recommended}
+    if type(answers) is MappingProxyType:
+        _last_context = (answers, recommended, context)
+    return context
 
 
 def _rule_index(rule: _CompiledRule) -> int:

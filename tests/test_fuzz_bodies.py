@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from tests.conftest import MINI_PACKS
 
 WEIRD_VALUES = [
     None, True, False, 0, -1, 2**63, 10**400, 1.5, float("inf"), float("nan"), "", " ", "\u0000",

@@ -1,0 +1,30 @@
+"""The benchmarks keep running: a quick pass of bench/engine on small generated packs.
+
+Only that it runs and prints its figures is checked; speed is never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_engine_quick_runs_and_prints_figures():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "engine"), "--quick", "--sizes", "10,100", "--startup", "1"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "engine.advise:" in out and "us/advice" in out
+    assert "x per 10x" in out and "Start-up" in out and "MiB" in out
+
+
+def test_bench_load_explains_itself():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load"), "--help"], capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "--duration" in result.stdout
