@@ -23,15 +23,20 @@ PARTNERS = {
 }
 
 
-def answer_as(browser, invitation: str, label: str, choices: dict[str, str], errors: list[str]) -> None:
+def answer_as(browser, invitation: str, label: str, choices: dict[str, str], errors: list[str],
+              *, check: bool = False) -> None:
     """A partner in its own browser: name, every step (first options, then its own choices)."""
     context = browser.new_context(locale="en-GB", bypass_csp=True)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(invitation)
+    if check:
+        check_accessibility(page, "invitation page")
     page.get_by_label("Your organisation or role").fill(label)
     with page.expect_navigation():
         page.get_by_role("button", name="Start the questions").click()
+    if check:
+        check_accessibility(page, "a partner's question page")
     while "/steps/" in page.url:
         answer_every_question(page)
         for qid, option in choices.items():
@@ -66,8 +71,8 @@ def test_collaboration_with_three_partners_in_the_browser(browser, live_server):
     invitation = page.locator("#invitation-link").input_value()
     assert "/join/" in invitation
 
-    for label, choices in PARTNERS.items():
-        answer_as(browser, invitation, label, choices, errors)
+    for number, (label, choices) in enumerate(PARTNERS.items()):
+        answer_as(browser, invitation, label, choices, errors, check=number == 0)
 
     page.reload()
     assert "3 partners have answered" in page.locator(".advice-head").inner_text()
