@@ -100,7 +100,10 @@ def _advice(respondent: store.Respondent, lang: str) -> Advice | None:
     if respondent.status != "complete":
         return None
     engine = get_advisor().engine
-    return engine.advise_valid(engine.validate_answers(respondent.answers), lang)
+    try:
+        return engine.advise_valid(engine.validate_answers(respondent.answers), lang)
+    except AnswersError:
+        return None   # stored answers the current rules no longer accept
 
 
 def respondent_body(respondent: store.Respondent, url: str, advice: Advice | None | bool = False) -> dict[str, Any]:

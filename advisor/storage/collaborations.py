@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import combine
 from ..collabrules import CollaborationRules, load_collaboration_rules
-from ..engine import Engine
+from ..engine import AnswersError, Engine
 from ..model import Advice
 from .db import get_session
 from .models import Collaboration, CollaborationRound, Respondent, utcnow
@@ -261,7 +261,10 @@ def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None =
     advices = []
     for respondent in respondents:
         if respondent.status == "complete":
-            clean = engine.validate_answers(respondent.answers, require_complete=True)
+            try:
+                clean = engine.validate_answers(respondent.answers, require_complete=True)
+            except AnswersError:
+                continue   # stored answers the current rules no longer accept: not counted
             advices.append((respondent, engine.advise_valid(clean, lang)))
     if not advices:
         return Overview(collaboration, respondents, [], None, None, [], [])

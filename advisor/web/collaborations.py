@@ -155,7 +155,10 @@ def respondent_advice(collaboration_id: str, respondent_id: str) -> ResponseRetu
     if respondent.status != "complete":
         abort(404)
     engine, lang = get_advisor().engine, current_lang()
-    result = engine.advise_valid(engine.validate_answers(respondent.answers), lang)
+    try:
+        result = engine.advise_valid(engine.validate_answers(respondent.answers), lang)
+    except AnswersError:
+        abort(404)   # stored answers the current rules no longer accept
     return _advice_page(collaboration, result, respondent.answers, lang,
                         _("Advice from the answers of %(label)s", label=respondent.label))
 
@@ -294,7 +297,10 @@ def join_done(token: str) -> ResponseReturnValue:
     result = None
     if respondent.status == "complete":
         engine = get_advisor().engine
-        result = engine.advise_valid(engine.validate_answers(respondent.answers), current_lang())
+        try:
+            result = engine.advise_valid(engine.validate_answers(respondent.answers), current_lang())
+        except AnswersError:
+            result = None
     forms = {form["id"]: form for form in forms_data(current_lang())["forms"]}
     return render_template("collaboration_done.html", collaboration=collaboration, respondent=respondent,
                            advice=result, form=forms[result.recommended] if result else None, token=token)
