@@ -173,3 +173,19 @@ def test_erase_a_partner_and_the_collaboration(three):
     assert response.status_code == 302
     assert coordinator.get(page).status_code == 404
     assert coordinator.get(invitation).status_code == 404
+
+
+def test_single_advice_page_says_what_would_change_it(web_app):
+    from tests.web_support import fill_all_steps
+
+    client = web_app.test_client()
+    client.get("/language/en")
+    answers = fill_all_steps(client, "en")
+    read = text_of(client.get("/advice").get_data(as_text=True))
+    api = client.post("/api/v1/advice", json={"answers": answers, "lang": "en", "alternatives": True}).get_json()
+    forms = {f["id"]: f["name"] for f in client.get("/api/v1/forms?lang=en").get_json()["forms"]}
+    assert "What would change the advice" in read and api["alternatives"]
+    for alternative in api["alternatives"]:
+        assert f"Advice: {forms[alternative['form']]} if" in read
+        for change in alternative["changes"]:
+            assert f"{change['question_text']} {change['after_text']}" in read
