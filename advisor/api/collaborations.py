@@ -49,6 +49,8 @@ def json_body_when_sent():
 for _bp in (blp, invitations):
     _bp.before_request(json_body_when_sent)
 
+ADVICE = AdviceSchema()
+"""One instance: its dump is compiled once (``advisor.api.fastdump``)."""
 NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
 NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
 NO_RESPONSE = "No response with this id in this collaboration."
@@ -114,7 +116,7 @@ def respondent_body(respondent: store.Respondent, url: str, advice: Advice | Non
         "id": respondent.id, "url": url, "label": respondent.label, "round": respondent.round,
         "status": respondent.status, "lang": respondent.lang, "answers": respondent.answers,
         "completeness": get_advisor().engine.completeness(respondent.answers),
-        "advice": AdviceSchema().dump(advice) if advice is not None else None,
+        "advice": ADVICE.dump(advice) if advice is not None else None,
         "created_at": respondent.created_at, "updated_at": respondent.updated_at,
     }
 
