@@ -154,6 +154,58 @@ class AdvisorClient:
         """The stored answers evaluated on the current rules, with what changed."""
         return self._call("GET", _assessment(assessment_id) + "/replay")
 
+    # --- Collaborations with several respondents ------------------------------------------
+
+    def create_collaboration(self, name: str, *, lang: str | None = None) -> dict[str, Any]:
+        """Start a collaboration; the reply has ``id``, ``url`` and ``invitation`` (``token``, ``url``)."""
+        return self._call("POST", "/collaborations", json=_fields(name=name, lang=lang))
+
+    def get_collaboration(self, collaboration_id: str, *, lang: str | None = None,
+                          alternatives: bool = False) -> dict[str, Any]:
+        """The open round side by side: divergence per question, advice per respondent and combined,
+        findings, the risks only some see; ``alternatives=True`` adds what would change the combined advice."""
+        params = {**_lang(lang), **({"alternatives": "true"} if alternatives else {})}
+        return self._call("GET", _collaboration(collaboration_id), params=params)
+
+    def update_collaboration(self, collaboration_id: str, *, name: str | None = None,
+                             lang: str | None = None) -> dict[str, Any]:
+        """Rename the collaboration or change its language."""
+        return self._call("PATCH", _collaboration(collaboration_id), json=_fields(name=name, lang=lang))
+
+    def delete_collaboration(self, collaboration_id: str) -> None:
+        """Erase the collaboration with every response and round, for good."""
+        self._call("DELETE", _collaboration(collaboration_id))
+
+    def respond(self, token: str, label: str, answers: Answers, *, lang: str | None = None) -> dict[str, Any]:
+        """A partner's answers under its label, with the invitation token; the reply's ``url`` is its own."""
+        return self._call("POST", _invitation(token) + "/responses", json=_body(answers, label=label, lang=lang))
+
+    def add_response(self, collaboration_id: str, label: str, answers: Answers, *,
+                     lang: str | None = None) -> dict[str, Any]:
+        """The coordinator adds a partner's answers (e.g. collected elsewhere)."""
+        return self._call("POST", _collaboration(collaboration_id) + "/responses",
+                          json=_body(answers, label=label, lang=lang))
+
+    def update_response(self, collaboration_id: str, respondent_id: str, answers: Answers | None = None, *,
+                        label: str | None = None, lang: str | None = None) -> dict[str, Any]:
+        """Change a response (null in `answers` removes one); only what is given is sent."""
+        body = _fields(label=label, lang=lang)
+        if answers is not None:
+            body["answers"] = dict(answers)
+        return self._call("PATCH", _response(collaboration_id, respondent_id), json=body)
+
+    def delete_response(self, collaboration_id: str, respondent_id: str) -> None:
+        """Erase one response for good."""
+        self._call("DELETE", _response(collaboration_id, respondent_id))
+
+    def close_round(self, collaboration_id: str, *, note: str | None = None) -> dict[str, Any]:
+        """Keep the open round's combined advice and open the next round."""
+        return self._call("POST", _collaboration(collaboration_id) + "/rounds", json=_fields(note=note))
+
+    def collaboration_history(self, collaboration_id: str, *, lang: str | None = None) -> dict[str, Any]:
+        """The form round by round, and drift warnings (creeping verkokering)."""
+        return self._call("GET", _collaboration(collaboration_id) + "/history", params=_lang(lang))
+
     # --- Plumbing -------------------------------------------------------------------------
 
     def spec(self) -> dict[str, Any]:
@@ -187,6 +239,22 @@ def _body(answers: Answers | None, **optional: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"answers": dict(answers or {})}
     body.update({key: value for key, value in optional.items() if value is not None})
     return body
+
+
+def _fields(**optional: Any) -> dict[str, Any]:
+    return {key: value for key, value in optional.items() if value is not None}
+
+
+def _collaboration(collaboration_id: str) -> str:
+    return f"/collaborations/{quote(str(collaboration_id), safe='')}"
+
+
+def _response(collaboration_id: str, respondent_id: str) -> str:
+    return f"{_collaboration(collaboration_id)}/responses/{quote(str(respondent_id), safe='')}"
+
+
+def _invitation(token: str) -> str:
+    return f"/invitations/{quote(str(token), safe='')}"
 
 
 def _assessment(assessment_id: str) -> str:

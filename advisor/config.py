@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     # Storage (see README "Storage")
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
     "RETENTION_DAYS": 365,  # days since the last change; 0 keeps assessments forever
+    "COLLABORATION_RULES": str(REPO_ROOT / "rules" / "collaboration" / "findings.toml"),
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CORS_ORIGINS": [],

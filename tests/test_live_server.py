@@ -223,13 +223,17 @@ def test_readme_has_curl_examples():
 
 
 def test_readme_curl_examples_answer_json(live):
-    """Run in README order; ``<id>`` is the id the last create answered with."""
+    """Run in README order; ``<id>`` is the id the last create answered with (a response's own id
+    does not count), ``<token>`` the last invitation token."""
     require(shutil.which("curl") is not None, "curl (scripts/setup-curl installs it)")
-    checked_spec, created_id = False, None
+    checked_spec, created_id, token = False, None, None
     for line in readme_curl_commands():
         if "<id>" in line:
             assert created_id, f"{line}: no earlier example created an id"
             line = line.replace("<id>", created_id)
+        if "<token>" in line:
+            assert token, f"{line}: no earlier example created an invitation"
+            line = line.replace("<token>", token)
         argv = shlex.split(line.replace(README_ADDRESS, f"127.0.0.1:{live.port}"), comments=True)
         assert any(f"127.0.0.1:{live.port}" in arg for arg in argv), line
         result = subprocess.run([*argv, "--fail-with-body", "--max-time", "20"],
@@ -242,7 +246,9 @@ def test_readme_curl_examples_answer_json(live):
         if "/openapi.json" in line:
             validate(body)
             checked_spec = True
-        created_id = body.get("id", created_id)
+        if "/responses" not in line:
+            created_id = body.get("id", created_id)
+        token = (body.get("invitation") or {}).get("token", token)
     assert checked_spec, "the README should show how to fetch the spec"
 
 

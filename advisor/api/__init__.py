@@ -40,7 +40,7 @@ class ProblemApi(Api):
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, views
+    from . import admin, assessments, collaborations, views
 
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
     app.config.setdefault("API_VERSION", "v1")
@@ -55,6 +55,8 @@ def register_api(app: Flask) -> ProblemApi:
     document_answers(api.spec, api.ma_plugin.converter, app.extensions["advisor"].engine)
     api.register_blueprint(views.blp)
     api.register_blueprint(assessments.blp)
+    api.register_blueprint(collaborations.blp)
+    api.register_blueprint(collaborations.invitations)
     assessments.register_error_handlers(app, api)
     admin.register(app, api)
     docs.register(app)

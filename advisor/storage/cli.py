@@ -8,7 +8,7 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import db, service
+from . import collaborations, db, service
 
 db_cli = AppGroup("db", help="Database migrations (SQLite databases are upgraded on start).")
 assessments_cli = AppGroup("assessments", help="Stored assessments.")
@@ -59,13 +59,15 @@ def revision_command(message: str, autogenerate: bool) -> None:
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="Override RETENTION_DAYS for this run (0 keeps everything).")
 def purge_command(days: int | None) -> None:
-    """Erase assessments not changed within the retention period (RETENTION_DAYS)."""
+    """Erase assessments and collaborations not changed within the retention period (RETENTION_DAYS)."""
     retention = current_app.config["RETENTION_DAYS"] if days is None else days
     if not retention:
         click.echo("Retention is off (RETENTION_DAYS=0): nothing deleted.")
         return
     deleted = service.purge_expired(retention)
     click.echo(f"Deleted {deleted} assessment(s) not changed in {retention} days.")
+    deleted = collaborations.purge_expired_collaborations(retention)
+    click.echo(f"Deleted {deleted} collaboration(s) not changed in {retention} days.")
 
 
 def register(app: Flask) -> None:

@@ -10,8 +10,10 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, String, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON, CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STATUSES = ("draft", "complete")
 ID_BYTES = 24
@@ -84,3 +86,76 @@ class Assessment(Base):
 
     def __repr__(self) -> str:  # never print the id in full: it is the key to the assessment
         return f"<Assessment {self.id[:6]}… {self.status}>"
+
+
+class Collaboration(Base):
+    """A collaboration several partners assess, each under its own label, round after round.
+
+    ``id`` is the coordinator's key (read, change, erase, close a round); ``invitation_token`` is a
+    second, separate key that only lets partners add their own responses.
+    """
+
+    __tablename__ = "collaborations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    invitation_token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    lang: Mapped[str] = mapped_column(String(8), nullable=False)
+    round: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    """The open round; responses are added to it, earlier rounds are kept as snapshots."""
+    round_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+    respondents: Mapped[list[Respondent]] = relationship(
+        back_populates="collaboration", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Respondent.created_at",
+    )
+    rounds: Mapped[list[CollaborationRound]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="CollaborationRound.number",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Collaboration {self.id[:6]}… round {self.round}>"
+
+
+class Respondent(Base):
+    """One partner's answers in one round of a collaboration: a draft or complete."""
+
+    __tablename__ = "collaboration_respondents"
+    __table_args__ = (
+        UniqueConstraint("collaboration_id", "round", "label", name="uq_collaboration_respondents_label_per_round"),
+        CheckConstraint("status IN ('draft', 'complete')", name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    collaboration_id: Mapped[str] = mapped_column(
+        ForeignKey("collaborations.id", ondelete="CASCADE"), nullable=False, index=True)
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    """The partner's role or organisation, e.g. "Gemeente" or "Wijkteam"."""
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    lang: Mapped[str] = mapped_column(String(8), nullable=False)
+    ruleset_fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    collaboration: Mapped[Collaboration] = relationship(back_populates="respondents")
+
+    def __repr__(self) -> str:
+        return f"<Respondent {self.id[:6]}… round {self.round} {self.status}>"
+
+
+class CollaborationRound(Base):
+    """A closed round: what the partners' combined answers advised then, kept for drift."""
+
+    __tablename__ = "collaboration_rounds"
+
+    collaboration_id: Mapped[str] = mapped_column(
+        ForeignKey("collaborations.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    """``{"recommended", "answers" (combined), "respondents": [{"label", "recommended"}], "ruleset"}``."""

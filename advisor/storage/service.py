@@ -9,6 +9,7 @@ that gave it, so ``get`` returns it exactly as it was given and ``replay`` can c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -82,12 +83,18 @@ def _engine(engine: Engine | None) -> Engine:
 
 def _evaluate(engine: Engine, answers: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
     """(clean answers, status, dumped advice or None for a draft); raises AnswersError."""
-    from ..api.schemas import AdviceSchema
-
     clean = engine.validate_answers(answers, require_complete=False)
     if engine.completeness(clean).required_missing:
         return clean, "draft", None
-    return clean, "complete", AdviceSchema().dump(engine.advise_valid(clean, lang))
+    return clean, "complete", _advice_schema().dump(engine.advise_valid(clean, lang))
+
+
+@functools.cache
+def _advice_schema() -> Any:
+    """One AdviceSchema: its dump is compiled on first use (advisor.api.fastdump), not per call."""
+    from ..api.schemas import AdviceSchema
+
+    return AdviceSchema()
 
 
 def _ruleset(engine: Engine) -> tuple[str, list[dict[str, str]]]:
@@ -242,8 +249,6 @@ def replay(
 ) -> Replay:
     """Evaluate the stored answers on the current rules and say what changed: the form, the
     risks added and removed, and the packs, next to the advice as it was given. Stores nothing."""
-    from ..api.schemas import AdviceSchema
-
     engine = _engine(engine)
     assessment = get(assessment_id, session=session)
     lang = lang or assessment.lang
@@ -255,7 +260,7 @@ def replay(
     except AnswersError as exc:
         errors = exc.errors
     else:
-        current = AdviceSchema().dump(engine.advise_valid(clean, lang))
+        current = _advice_schema().dump(engine.advise_valid(clean, lang))
     return Replay(
         assessment=assessment, lang=lang,
         ruleset_changed=fingerprint != assessment.ruleset_fingerprint,

@@ -19,6 +19,7 @@ from ..api.views import forms_data, questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice
+from ..whatif import alternatives as what_would_change
 from . import answers as answer_rules
 from . import saved
 from .i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_lang, safe_next
@@ -135,7 +136,8 @@ def advice() -> ResponseReturnValue:
         return redirect(url_for("web.step", number=1, check=1))
     except PluginFailed:
         abort(503)
-    return render_template("advice.html", **advice_view(result, lang))
+    return render_template("advice.html", **advice_view(result, lang),
+                           alternatives=what_would_change(get_advisor().engine, clean, result.recommended, lang))
 
 
 @bp.post("/restart")

@@ -1,0 +1,437 @@
+"""/api/v1/collaborations and /api/v1/invitations: one collaboration, several respondents.
+
+Three keys, each a capability: the collaboration's id is the coordinator's (read everything,
+rename, close a round, erase); the invitation token only lets partners add responses; each
+response's own id lets its author read, change or erase that response. Thin routes over
+``advisor.storage.collaborations``; how answers are combined is in ``advisor.combine``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_smorest import abort
+from werkzeug.routing import BuildError
+
+from ..engine import AnswersError, PluginFailed
+from ..extension import get_advisor
+from ..model import Advice
+from ..storage import collaborations as store
+from ..storage.service import LabelError
+from ..whatif import alternatives as what_would_change
+from . import collaboration_schemas as schemas
+from .assessments import PROBLEM_400, PROBLEM_413, PROBLEM_415, PROBLEM_422, PROBLEM_503
+from .blueprint import Blueprint
+from .schemas import AdviceSchema, LangQuerySchema, ProblemSchema
+from .views import pick_lang, require_json_body
+
+blp = Blueprint(
+    "api_v1_collaborations", __name__, url_prefix="/api/v1/collaborations",
+    description="Collaborations with several respondents: answers side by side, combined advice, rounds and drift.",
+)
+invitations = Blueprint(
+    "api_v1_invitations", __name__, url_prefix="/api/v1/invitations",
+    description="What a partner with an invitation token may do: add, change and erase its own response.",
+)
+
+
+def json_body_when_sent():
+    """A body must be JSON; closing a round needs none, so a request without one passes."""
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        return require_json_body()
+    return None
+
+
+for _bp in (blp, invitations):
+    _bp.before_request(json_body_when_sent)
+
+ADVICE = AdviceSchema()
+"""One instance: its dump is compiled once (``advisor.api.fastdump``)."""
+NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
+NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
+NO_RESPONSE = "No response with this id in this collaboration."
+PROBLEM_404 = {"schema": ProblemSchema, "description": "No collaboration (or response) with this key."}
+PROBLEM_409_LABEL = {"schema": ProblemSchema, "description": "The open round already has a response with this label."}
+PROBLEM_409_ROUND = {"schema": ProblemSchema, "description": "No response of the open round is complete."}
+
+
+@blp.after_request
+@invitations.after_request
+def private(response):
+    """Collaborations are personal: no shared cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@contextmanager
+def problems(missing: str = NOT_FOUND) -> Iterator[None]:
+    """Storage and engine refusals as problem details."""
+    try:
+        yield
+    except store.CollaborationNotFound:
+        abort(404, message=missing)
+    except store.RespondentNotFound:
+        abort(404, message=NO_RESPONSE)
+    except store.LabelTaken as exc:
+        abort(409, message="The open round already has a response with this label.",
+              errors={"label": [f"'{exc.args[0]}' has answered in this round already"]})
+    except store.NothingToClose:
+        abort(409, message="No response of the open round is complete: there is nothing to keep yet.")
+    except LabelError as exc:
+        abort(422, message="A name or label that cannot be stored.", errors={"label": [str(exc)]})
+    except AnswersError as exc:
+        abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
+    except PluginFailed as exc:
+        abort(503, message="A rule plugin failed and strict mode is on.", failed_plugins=[
+            {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])
+
+
+def _page(endpoint: str, **values: Any) -> str | None:
+    """A page's URL; None when the HTML pages are not part of this app."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except BuildError:
+        return None
+
+
+def _advice(respondent: store.Respondent, lang: str) -> Advice | None:
+    if respondent.status != "complete":
+        return None
+    engine = get_advisor().engine
+    try:
+        return engine.advise_valid(engine.validate_answers(respondent.answers), lang)
+    except AnswersError:
+        return None   # stored answers the current rules no longer accept
+
+
+def respondent_body(respondent: store.Respondent, url: str, advice: Advice | None | bool = False) -> dict[str, Any]:
+    """A response; its advice is computed in its own language unless given."""
+    if advice is False:
+        advice = _advice(respondent, respondent.lang)
+    return {
+        "id": respondent.id, "url": url, "label": respondent.label, "round": respondent.round,
+        "status": respondent.status, "lang": respondent.lang, "answers": respondent.answers,
+        "completeness": get_advisor().engine.completeness(respondent.answers),
+        "advice": ADVICE.dump(advice) if advice is not None else None,
+        "created_at": respondent.created_at, "updated_at": respondent.updated_at,
+    }
+
+
+def coordinator_response_url(collaboration: store.Collaboration, respondent: store.Respondent) -> str:
+    return url_for("api_v1_collaborations.read_response", collaboration_id=collaboration.id,
+                   respondent_id=respondent.id, _external=True)
+
+
+def invited_response_url(collaboration: store.Collaboration, respondent: store.Respondent) -> str:
+    return url_for("api_v1_invitations.read_invited_response", token=collaboration.invitation_token,
+                   respondent_id=respondent.id, _external=True)
+
+
+def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_alternatives: bool = False) -> dict[str, Any]:
+    """The coordinator's view of the open round (see ``advisor.combine`` for the combining)."""
+    seen = store.overview(collaboration, lang)
+    advice_by_id = {r.id: a for r, a in seen.advices}
+    combined = None
+    if seen.combination is not None and seen.combined_advice is not None:
+        advice = seen.combined_advice
+        if with_alternatives:
+            engine = get_advisor().engine
+            advice = replace(advice, alternatives=tuple(
+                what_would_change(engine, seen.combination.answers, advice.recommended, lang)))
+        combined = {"answers": seen.combination.answers, "advice": advice,
+                    "divergent": list(seen.combination.divergent), "ties": list(seen.combination.ties)}
+    return {
+        "id": collaboration.id,
+        "url": url_for("api_v1_collaborations.read_collaboration", collaboration_id=collaboration.id, _external=True),
+        "page_url": _page("collaboration_pages.collaboration", collaboration_id=collaboration.id),
+        "name": collaboration.name, "lang": collaboration.lang, "round": collaboration.round,
+        "invitation": invitation_body(collaboration),
+        "respondents": [
+            respondent_body(r, coordinator_response_url(collaboration, r), advice_by_id.get(r.id))
+            for r in seen.respondents
+        ],
+        "counted": len(seen.advices),
+        "questions": list(seen.combination.questions) if seen.combination else [],
+        "advice_per_respondent": [{"respondent": r.id, "label": r.label, "advice": a} for r, a in seen.advices],
+        "combined": combined,
+        "findings": seen.findings,
+        "risks_some_see": seen.partial_risks,
+        "created_at": collaboration.created_at, "updated_at": collaboration.updated_at,
+        "expires_at": store.expires_at(collaboration, current_app.config["RETENTION_DAYS"]),
+    }
+
+
+def invitation_body(collaboration: store.Collaboration) -> dict[str, Any]:
+    token = collaboration.invitation_token
+    return {
+        "token": token,
+        "url": _page("collaboration_pages.join", token=token),
+        "api_url": url_for("api_v1_invitations.respond", token=token, _external=True),
+    }
+
+
+def history_entry(entry: store.HistoryEntry) -> dict[str, Any]:
+    return {"round": entry.round, "note": entry.note, "started_at": entry.started_at, "closed_at": entry.closed_at,
+            "recommended": entry.recommended, "current_form": entry.current_form,
+            "respondents": entry.respondents, "answers": entry.answers}
+
+
+# --- The coordinator ---------------------------------------------------------------------------
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.CollaborationCreateSchema)
+@blp.response(201, schemas.CollaborationSchema, headers={
+    "Location": {"description": "The coordinator's private URL.", "schema": {"type": "string"}},
+})
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def create_collaboration(body: dict[str, Any]):
+    """Start a collaboration: its coordinator URL and the invitation to send the partners."""
+    lang = pick_lang(body.get("lang"))
+    with problems():
+        collaboration = store.create_collaboration(body["name"], lang=lang)
+    data = collaboration_body(collaboration, lang)
+    return data, 201, {"Location": data["url"]}
+
+
+@blp.route("/<collaboration_id>")
+@blp.arguments(schemas.OverviewQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.CollaborationSchema)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
+@blp.alt_response(503, **PROBLEM_503)
+def read_collaboration(collaboration_id: str, lang: str | None = None, alternatives: bool = False):
+    """The open round side by side: answers per question (divergence flagged), the advice per
+    respondent and combined, findings, and the risks only some respondents' advice raises."""
+    with problems():
+        collaboration = store.get_collaboration(collaboration_id)
+        return collaboration_body(collaboration, lang or collaboration.lang, with_alternatives=alternatives)
+
+
+@blp.route("/<collaboration_id>", methods=["PATCH"])
+@blp.arguments(schemas.CollaborationPatchSchema)
+@blp.response(200, schemas.CollaborationSchema)
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def update_collaboration(body: dict[str, Any], collaboration_id: str):
+    """Rename the collaboration or change its language."""
+    with problems():
+        collaboration = store.update_collaboration(collaboration_id, name=body.get("name"), lang=body.get("lang"))
+        return collaboration_body(collaboration, collaboration.lang)
+
+
+@blp.route("/<collaboration_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(503, **PROBLEM_503)
+def delete_collaboration(collaboration_id: str):
+    """Erase the collaboration with every response and round, for good."""
+    with problems():
+        store.delete_collaboration(collaboration_id)
+    return ""
+
+
+@blp.route("/<collaboration_id>/responses", methods=["POST"])
+@blp.arguments(schemas.ResponseCreateSchema)
+@blp.response(201, schemas.RespondentSchema, headers={
+    "Location": {"description": "The response's URL.", "schema": {"type": "string"}},
+})
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(409, **PROBLEM_409_LABEL)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def add_response(body: dict[str, Any], collaboration_id: str):
+    """Add a partner's answers (finished or not) to the open round, under its label."""
+    with problems():
+        collaboration = store.get_collaboration(collaboration_id)
+        respondent = store.add_response(collaboration, body["answers"], label=body["label"],
+                                        lang=pick_lang(body.get("lang")))
+        data = respondent_body(respondent, coordinator_response_url(collaboration, respondent))
+    return data, 201, {"Location": data["url"]}
+
+
+@blp.route("/<collaboration_id>/responses/<respondent_id>")
+@blp.response(200, schemas.RespondentSchema)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(503, **PROBLEM_503)
+def read_response(collaboration_id: str, respondent_id: str):
+    """One response with its answers and its advice."""
+    with problems():
+        collaboration = store.get_collaboration(collaboration_id)
+        respondent = store.get_response(collaboration, respondent_id)
+        return respondent_body(respondent, coordinator_response_url(collaboration, respondent))
+
+
+@blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["PATCH"])
+@blp.arguments(schemas.ResponsePatchSchema)
+@blp.response(200, schemas.RespondentSchema)
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(409, **PROBLEM_409_LABEL)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def update_response(body: dict[str, Any], collaboration_id: str, respondent_id: str):
+    """Change a response: answers (null removes one), label or language."""
+    with problems():
+        collaboration = store.get_collaboration(collaboration_id)
+        respondent = store.update_response(collaboration, respondent_id, **_patch(body))
+        return respondent_body(respondent, coordinator_response_url(collaboration, respondent))
+
+
+@blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(503, **PROBLEM_503)
+def delete_response(collaboration_id: str, respondent_id: str):
+    """Erase one response for good."""
+    with problems():
+        store.delete_response(store.get_collaboration(collaboration_id), respondent_id)
+    return ""
+
+
+def _patch(body: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
+    if "label" in body:
+        changes["label"] = body["label"]
+    return changes
+
+
+@blp.route("/<collaboration_id>/rounds", methods=["POST"])
+@blp.arguments(schemas.RoundCloseSchema, description="Optional; an empty body closes the round without a note.")
+@blp.response(201, schemas.RoundClosedSchema)
+@blp.alt_response(400, **PROBLEM_400)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(409, **PROBLEM_409_ROUND)
+@blp.alt_response(413, **PROBLEM_413)
+@blp.alt_response(415, **PROBLEM_415)
+@blp.alt_response(422, **PROBLEM_422)
+@blp.alt_response(503, **PROBLEM_503)
+def close_round(body: dict[str, Any], collaboration_id: str):
+    """Close the open round (its combined advice is kept with a timestamp) and open the next,
+    empty one: the partners answer again, and the history shows the form over time."""
+    with problems():
+        closed = store.close_round(collaboration_id, note=body.get("note"))
+        collaboration = store.get_collaboration(collaboration_id)
+    return {"closed": history_entry(store.history_entry(closed)), "round": collaboration.round}, 201
+
+
+@blp.route("/<collaboration_id>/history")
+@blp.arguments(LangQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.HistorySchema)
+@blp.alt_response(404, **PROBLEM_404)
+@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
+@blp.alt_response(503, **PROBLEM_503)
+def read_history(collaboration_id: str, lang: str | None = None):
+    """The form round by round, and a warning when it hardened while the task, the partners'
+    size band and goal consensus stayed the same (creeping verkokering)."""
+    with problems():
+        collaboration = store.get_collaboration(collaboration_id)
+        entries, warnings = store.history(collaboration, lang=lang or collaboration.lang)
+    return {
+        "id": collaboration.id, "rounds": [history_entry(e) for e in entries],
+        "drift": [{"from_round": w.from_round, "to_round": w.to_round, "hardened": list(w.hardened),
+                   "changes": [{"what": what, "before": old, "after": new} for what, old, new in w.changes],
+                   **_finding_fields(w.finding)} for w in warnings],
+    }
+
+
+def _finding_fields(finding) -> dict[str, Any]:
+    return {"id": finding.id, "severity": finding.severity, "title": finding.title, "why": finding.why,
+            "advice": finding.advice, "source": finding.source, "question": finding.question,
+            "answers": finding.answers}
+
+
+# --- Partners with an invitation -------------------------------------------------------------
+
+
+@invitations.route("/<token>")
+@invitations.response(200, schemas.InvitationViewSchema)
+@invitations.alt_response(404, **PROBLEM_404)
+@invitations.alt_response(503, **PROBLEM_503)
+def read_invitation(token: str):
+    """What a partner needs before answering: the collaboration's name, the round, labels taken."""
+    with problems(NO_INVITATION):
+        collaboration = store.by_invitation(token)
+    return {"name": collaboration.name, "round": collaboration.round, "lang": collaboration.lang,
+            "labels": [r.label for r in store.current_respondents(collaboration)]}
+
+
+@invitations.route("/<token>/responses", methods=["POST"])
+@invitations.arguments(schemas.ResponseCreateSchema)
+@invitations.response(201, schemas.RespondentSchema, headers={
+    "Location": {"description": "The response's private URL: keep it to change or erase it.",
+                 "schema": {"type": "string"}},
+})
+@invitations.alt_response(400, **PROBLEM_400)
+@invitations.alt_response(404, **PROBLEM_404)
+@invitations.alt_response(409, **PROBLEM_409_LABEL)
+@invitations.alt_response(413, **PROBLEM_413)
+@invitations.alt_response(415, **PROBLEM_415)
+@invitations.alt_response(422, **PROBLEM_422)
+@invitations.alt_response(503, **PROBLEM_503)
+def respond(body: dict[str, Any], token: str):
+    """Answer the questionnaire under your own label (role or organisation); drafts allowed."""
+    with problems(NO_INVITATION):
+        collaboration = store.by_invitation(token)
+        respondent = store.add_response(collaboration, body["answers"], label=body["label"],
+                                        lang=pick_lang(body.get("lang")))
+        data = respondent_body(respondent, invited_response_url(collaboration, respondent))
+    return data, 201, {"Location": data["url"]}
+
+
+@invitations.route("/<token>/responses/<respondent_id>")
+@invitations.response(200, schemas.RespondentSchema)
+@invitations.alt_response(404, **PROBLEM_404)
+@invitations.alt_response(503, **PROBLEM_503)
+def read_invited_response(token: str, respondent_id: str):
+    """Your response with its answers and its advice."""
+    with problems(NO_INVITATION):
+        collaboration = store.by_invitation(token)
+        respondent = store.get_response(collaboration, respondent_id)
+        return respondent_body(respondent, invited_response_url(collaboration, respondent))
+
+
+@invitations.route("/<token>/responses/<respondent_id>", methods=["PATCH"])
+@invitations.arguments(schemas.ResponsePatchSchema)
+@invitations.response(200, schemas.RespondentSchema)
+@invitations.alt_response(400, **PROBLEM_400)
+@invitations.alt_response(404, **PROBLEM_404)
+@invitations.alt_response(409, **PROBLEM_409_LABEL)
+@invitations.alt_response(413, **PROBLEM_413)
+@invitations.alt_response(415, **PROBLEM_415)
+@invitations.alt_response(422, **PROBLEM_422)
+@invitations.alt_response(503, **PROBLEM_503)
+def update_invited_response(body: dict[str, Any], token: str, respondent_id: str):
+    """Resume or change your response."""
+    with problems(NO_INVITATION):
+        collaboration = store.by_invitation(token)
+        respondent = store.update_response(collaboration, respondent_id, **_patch(body))
+        return respondent_body(respondent, invited_response_url(collaboration, respondent))
+
+
+@invitations.route("/<token>/responses/<respondent_id>", methods=["DELETE"])
+@invitations.response(204)
+@invitations.alt_response(404, **PROBLEM_404)
+@invitations.alt_response(503, **PROBLEM_503)
+def delete_invited_response(token: str, respondent_id: str):
+    """Erase your response for good."""
+    with problems(NO_INVITATION):
+        store.delete_response(store.by_invitation(token), respondent_id)
+    return ""

@@ -1,0 +1,360 @@
+"""What the API and the pages do with collaborations: plain functions, no HTTP.
+
+A coordinator creates a collaboration and shares its invitation token; each partner adds its
+answers under its own label (role or organisation) to the open round. Answers are checked by
+the engine as for assessments: unfinished answers are a draft, and only complete responses
+count in the overview. Closing a round stores what the combined answers advised then, so the
+history shows the form over time and :func:`advisor.combine.drift` can warn when it hardens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import combine
+from ..collabrules import CollaborationRules, load_collaboration_rules
+from ..engine import AnswersError, Engine
+from ..model import Advice
+from .db import get_session
+from .models import Collaboration, CollaborationRound, Respondent, utcnow
+from .service import ID_PATTERN, UNSET, LabelError, _engine, check_label
+
+__all__ = [
+    "CollaborationNotFound", "RespondentNotFound", "LabelTaken", "NothingToClose", "Overview", "HistoryEntry",
+    "create_collaboration", "get_collaboration", "by_invitation", "update_collaboration", "delete_collaboration",
+    "add_response", "get_response", "update_response", "delete_response", "close_round", "overview", "history",
+    "collaboration_rules", "purge_expired_collaborations",
+]
+
+
+class CollaborationNotFound(LookupError):
+    """No collaboration with this id or invitation token: never made, erased, or purged."""
+
+
+class RespondentNotFound(LookupError):
+    """No response with this id in this collaboration."""
+
+
+class LabelTaken(ValueError):
+    """Another response in the open round already has this label."""
+
+
+class NothingToClose(ValueError):
+    """The open round has no complete response, so there is nothing to keep."""
+
+
+def collaboration_rules() -> CollaborationRules:
+    """The findings' texts (``COLLABORATION_RULES``, by default ``rules/collaboration/findings.toml``),
+    loaded once per app."""
+    from flask import current_app
+
+    from ..extension import get_advisor
+
+    advisor = get_advisor()
+    rules = advisor.cache.get("collaboration_rules")
+    if rules is None:
+        path = Path(current_app.config["COLLABORATION_RULES"])
+        rules = advisor.cache["collaboration_rules"] = load_collaboration_rules(path)
+    return rules
+
+
+def _label(label: Any, *, required: bool) -> str | None:
+    if label is None and not required:
+        return None
+    if not isinstance(label, str) or not label.strip(" "):
+        raise LabelError("must not be empty")
+    return check_label(label.strip(" "))
+
+
+def _evaluate(engine: Engine, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    clean = engine.validate_answers(answers, require_complete=False)
+    return clean, "draft" if engine.completeness(clean).required_missing else "complete"
+
+
+def _load(session: Session, collaboration_id: Any, *, for_update: bool = False) -> Collaboration:
+    if not isinstance(collaboration_id, str) or not ID_PATTERN.match(collaboration_id):
+        raise CollaborationNotFound(collaboration_id)
+    collaboration = session.get(Collaboration, collaboration_id, with_for_update=for_update or None)
+    if collaboration is None:
+        raise CollaborationNotFound(collaboration_id)
+    return collaboration
+
+
+# --- Collaborations --------------------------------------------------------------------------
+
+
+def create_collaboration(name: str, *, lang: str = "nl", session: Session | None = None) -> Collaboration:
+    """A new collaboration with its first round open; raises LabelError for a name that cannot be stored."""
+    session = session or get_session()
+    now = utcnow()
+    collaboration = Collaboration(
+        name=_label(name, required=True), lang=lang, round=1, round_started_at=now, created_at=now, updated_at=now)
+    session.add(collaboration)
+    session.commit()
+    return collaboration
+
+
+def get_collaboration(collaboration_id: str, *, session: Session | None = None) -> Collaboration:
+    """The collaboration by its coordinator id; raises CollaborationNotFound."""
+    return _load(session or get_session(), collaboration_id)
+
+
+def by_invitation(token: str, *, session: Session | None = None) -> Collaboration:
+    """The collaboration an invitation token opens; raises CollaborationNotFound."""
+    session = session or get_session()
+    if not isinstance(token, str) or not ID_PATTERN.match(token):
+        raise CollaborationNotFound(token)
+    found = session.scalars(select(Collaboration).where(Collaboration.invitation_token == token)).first()
+    if found is None:
+        raise CollaborationNotFound(token)
+    return found
+
+
+def update_collaboration(
+    collaboration_id: str, *, name: str | None = None, lang: str | None = None, session: Session | None = None,
+) -> Collaboration:
+    session = session or get_session()
+    collaboration = _load(session, collaboration_id)
+    if name is not None:
+        collaboration.name = _label(name, required=True)
+    if lang is not None:
+        collaboration.lang = lang
+    collaboration.updated_at = utcnow()
+    session.commit()
+    return collaboration
+
+
+def delete_collaboration(collaboration_id: str, *, session: Session | None = None) -> None:
+    """Erase the collaboration with every response and round, for good."""
+    session = session or get_session()
+    collaboration = _load(session, collaboration_id)
+    session.delete(collaboration)
+    session.commit()
+
+
+def purge_expired_collaborations(retention_days: int, *, now: datetime | None = None,
+                                 session: Session | None = None) -> int:
+    """Erase collaborations not changed within `retention_days` (with their responses); 0 keeps all."""
+    if retention_days <= 0:
+        return 0
+    session = session or get_session()
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    old = session.scalars(select(Collaboration).where(Collaboration.updated_at < cutoff)).all()
+    for collaboration in old:
+        session.delete(collaboration)
+    session.commit()
+    return len(old)
+
+
+# --- Responses -------------------------------------------------------------------------------
+
+
+def add_response(
+    collaboration: Collaboration, answers: Mapping[str, Any], *, label: str, lang: str = "nl",
+    engine: Engine | None = None, session: Session | None = None,
+) -> Respondent:
+    """A partner's answers, complete or not, in the open round.
+
+    Raises AnswersError, LabelError, or LabelTaken when the round already has this label.
+    """
+    engine = _engine(engine)
+    session = session or get_session()
+    clean, status = _evaluate(engine, answers)
+    now = utcnow()
+    respondent = Respondent(
+        collaboration_id=collaboration.id, round=collaboration.round, label=_label(label, required=True),
+        answers=clean, status=status, lang=lang, ruleset_fingerprint=engine.ruleset.fingerprint,
+        created_at=now, updated_at=now,
+    )
+    collaboration.updated_at = now
+    collaboration.respondents.append(respondent)   # keeps the loaded collection current
+    _commit_label(session, respondent.label)
+    return respondent
+
+
+def _commit_label(session: Session, label: str | None) -> None:
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise LabelTaken(label) from None
+
+
+def get_response(collaboration: Collaboration, respondent_id: str, *, session: Session | None = None) -> Respondent:
+    session = session or get_session()
+    if not isinstance(respondent_id, str) or not ID_PATTERN.match(respondent_id):
+        raise RespondentNotFound(respondent_id)
+    respondent = session.get(Respondent, respondent_id)
+    if respondent is None or respondent.collaboration_id != collaboration.id:
+        raise RespondentNotFound(respondent_id)
+    return respondent
+
+
+def update_response(
+    collaboration: Collaboration, respondent_id: str, *, answers: Mapping[str, Any] | None = None,
+    label: Any = UNSET, lang: str | None = None, engine: Engine | None = None, session: Session | None = None,
+) -> Respondent:
+    """Merge answers (None removes one, as JSON Merge Patch), rename, or change the language."""
+    engine = _engine(engine)
+    session = session or get_session()
+    respondent = get_response(collaboration, respondent_id, session=session)
+    try:
+        if label is not UNSET:
+            respondent.label = _label(label, required=True)
+        if answers is not None:
+            merged = {k: v for k, v in {**respondent.answers, **answers}.items() if v is not None}
+            respondent.answers, respondent.status = _evaluate(engine, merged)
+            respondent.ruleset_fingerprint = engine.ruleset.fingerprint
+        if lang is not None:
+            respondent.lang = lang
+        respondent.updated_at = collaboration.updated_at = utcnow()
+    except BaseException:
+        session.rollback()
+        raise
+    _commit_label(session, respondent.label)
+    return respondent
+
+
+def delete_response(collaboration: Collaboration, respondent_id: str, *, session: Session | None = None) -> None:
+    """Erase one partner's response for good."""
+    session = session or get_session()
+    respondent = get_response(collaboration, respondent_id, session=session)
+    collaboration.respondents.remove(respondent)   # delete-orphan: erased at commit
+    collaboration.updated_at = utcnow()
+    session.commit()
+
+
+# --- The overview ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The open round seen together: answers side by side, per respondent and combined advice."""
+
+    collaboration: Collaboration
+    respondents: list[Respondent]
+    """Every response of the open round, drafts included."""
+    advices: list[tuple[Respondent, Advice]]
+    """The advice per complete response, on the current rules, in the asked language."""
+    combination: combine.Combination | None
+    combined_advice: Advice | None
+    findings: list[combine.Finding]
+    partial_risks: list[combine.PartialRisk]
+
+
+def current_respondents(collaboration: Collaboration) -> list[Respondent]:
+    return [r for r in collaboration.respondents if r.round == collaboration.round]
+
+
+def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None = None) -> Overview:
+    """Combine the complete responses of the open round (see :mod:`advisor.combine`)."""
+    engine = _engine(engine)
+    respondents = current_respondents(collaboration)
+    advices = []
+    for respondent in respondents:
+        if respondent.status == "complete":
+            try:
+                clean = engine.validate_answers(respondent.answers, require_complete=True)
+            except AnswersError:
+                continue   # stored answers the current rules no longer accept: not counted
+            advices.append((respondent, engine.advise_valid(clean, lang)))
+    if not advices:
+        return Overview(collaboration, respondents, [], None, None, [], [])
+    combination = combine.combine(engine, [(r.label, r.answers) for r, _ in advices], lang)
+    combined_advice = engine.advise_valid(combination.answers, lang)
+    return Overview(
+        collaboration, respondents, advices, combination, combined_advice,
+        combine.findings(collaboration_rules(), combination, lang),
+        combine.partial_risks([(r.label, a) for r, a in advices]),
+    )
+
+
+def close_round(collaboration_id: str, *, note: str | None = None, engine: Engine | None = None,
+                session: Session | None = None) -> CollaborationRound:
+    """Keep what the open round's combined answers advise, and open the next round (empty).
+
+    Raises NothingToClose when no response of the open round is complete.
+    """
+    engine = _engine(engine)
+    session = session or get_session()
+    collaboration = _load(session, collaboration_id, for_update=True)
+    note = check_label(note.strip(" ") or None) if note else None
+    seen = overview(collaboration, collaboration.lang, engine=engine)
+    if seen.combined_advice is None or seen.combination is None:
+        session.rollback()
+        raise NothingToClose(collaboration_id)
+    now = utcnow()
+    closed = CollaborationRound(
+        collaboration_id=collaboration.id, number=collaboration.round, started_at=collaboration.round_started_at,
+        closed_at=now, snapshot={**_snapshot(seen, engine), "note": note},
+    )
+    collaboration.rounds.append(closed)
+    collaboration.round += 1
+    collaboration.round_started_at = collaboration.updated_at = now
+    session.commit()
+    return closed
+
+
+def _snapshot(seen: Overview, engine: Engine) -> dict[str, Any]:
+    assert seen.combined_advice is not None and seen.combination is not None
+    return {
+        "recommended": seen.combined_advice.recommended,
+        "answers": seen.combination.answers,
+        "divergent": list(seen.combination.divergent),
+        "respondents": [{"label": r.label, "recommended": a.recommended} for r, a in seen.advices],
+        "ruleset": engine.ruleset.fingerprint,
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    round: int
+    note: str | None
+    started_at: datetime
+    closed_at: datetime | None
+    """None for the open round."""
+    recommended: str | None
+    """What the combined answers advise(d); None while the open round has no complete response."""
+    current_form: str | None
+    respondents: list[dict[str, Any]]
+    answers: dict[str, Any]
+
+
+def history(collaboration: Collaboration, *, engine: Engine | None = None,
+            lang: str = "nl") -> tuple[list[HistoryEntry], list[combine.DriftWarning]]:
+    """The form round by round (closed rounds as kept, the open one as it stands), and the drift
+    warnings between consecutive rounds."""
+    engine = _engine(engine)
+    entries = [history_entry(r) for r in collaboration.rounds]
+    seen = overview(collaboration, lang, engine=engine)
+    answers = seen.combination.answers if seen.combination else {}
+    entries.append(HistoryEntry(
+        collaboration.round, None, collaboration.round_started_at, None,
+        seen.combined_advice.recommended if seen.combined_advice else None, answers.get("current_form"),
+        [{"label": r.label, "recommended": a.recommended} for r, a in seen.advices], answers,
+    ))
+    points = [combine.RoundPoint(e.round, e.recommended, e.answers) for e in entries]
+    return entries, combine.drift(engine, collaboration_rules(), points, lang)
+
+
+def history_entry(closed: CollaborationRound) -> HistoryEntry:
+    """A closed round as the history shows it."""
+    snapshot = closed.snapshot
+    return HistoryEntry(closed.number, snapshot.get("note"), closed.started_at, closed.closed_at,
+                        snapshot["recommended"], snapshot["answers"].get("current_form"), snapshot["respondents"],
+                        snapshot["answers"])
+
+
+def expires_at(collaboration: Collaboration, retention_days: int) -> datetime | None:
+    if retention_days <= 0:
+        return None
+    return collaboration.updated_at + timedelta(days=retention_days)
+
