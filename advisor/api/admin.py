@@ -25,7 +25,7 @@ from flask_smorest import Api, abort
 from marshmallow import Schema, fields
 
 from .. import storage
-from .assessments import PROBLEM_503, private
+from .assessments import UNAVAILABLE, private
 from .blueprint import Blueprint
 from .schemas import ProblemSchema
 
@@ -154,7 +154,7 @@ def _document(view):
         view = blp.alt_response(status, schema=ProblemSchema, description=description, headers=headers)(view)
     view = blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER,
                             description="Too many wrong tokens from this client (RATELIMIT_ADMIN_FAILURES).")(view)
-    view = blp.alt_response(503, **PROBLEM_503)(view)
+    view = blp.problems(UNAVAILABLE)(view)
     return blp.doc(security=[{SECURITY_SCHEME: []}])(view)
 
 

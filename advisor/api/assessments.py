@@ -22,7 +22,8 @@ from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from . import assessment_schemas as schemas
 from .blueprint import Blueprint
-from .schemas import LangQuerySchema, ProblemSchema
+from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
+from .schemas import LangQuerySchema
 from .views import pick_lang, require_json_body
 
 blp = Blueprint(
@@ -35,13 +36,9 @@ DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError)
 RETRY_AFTER_S = 10
 NOT_FOUND = "No assessment with this id: it was never stored, was erased, or has expired."
 
-PROBLEM_400 = {"schema": ProblemSchema, "description": "The body is not valid JSON."}
-PROBLEM_404 = {"schema": ProblemSchema, "description": "No assessment with this id."}
-PROBLEM_413 = {"schema": ProblemSchema, "description": "The body is larger than allowed."}
-PROBLEM_415 = {"schema": ProblemSchema, "description": "The body is not JSON."}
-PROBLEM_422 = {"schema": ProblemSchema, "description": "Answers or fields that do not fit, by field."}
-PROBLEM_503 = {"schema": ProblemSchema,
-               "description": "The database is unreachable, or a plugin failed in strict mode."}
+NO_ASSESSMENT = {404: "No assessment with this id."}
+INVALID = {422: "Answers or fields that do not fit, by field."}
+UNAVAILABLE = {503: "The database is unreachable, or a plugin failed in strict mode."}
 
 
 @blp.after_request
@@ -87,11 +84,7 @@ def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
 @blp.response(201, schemas.AssessmentSchema, headers={
     "Location": {"description": "The assessment's private URL.", "schema": {"type": "string"}},
 })
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, INVALID, UNAVAILABLE)
 def create_assessment(body: dict[str, Any]):
     """Store answers, finished or not; complete answers come back with their advice."""
     with problems():
@@ -102,8 +95,7 @@ def create_assessment(body: dict[str, Any]):
 
 @blp.route("/<assessment_id>")
 @blp.response(200, schemas.AssessmentSchema)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_ASSESSMENT, UNAVAILABLE)
 def read_assessment(assessment_id: str):
     """The assessment with its answers and the advice exactly as it was given."""
     with problems():
@@ -113,12 +105,7 @@ def read_assessment(assessment_id: str):
 @blp.route("/<assessment_id>", methods=["PATCH"])
 @blp.arguments(schemas.AssessmentPatchSchema)
 @blp.response(200, schemas.AssessmentSchema)
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, NO_ASSESSMENT, INVALID, UNAVAILABLE)
 def update_assessment(body: dict[str, Any], assessment_id: str):
     """Resume: add, change (or, with null, remove) answers; the advice follows when complete."""
     changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
@@ -130,8 +117,7 @@ def update_assessment(body: dict[str, Any], assessment_id: str):
 
 @blp.route("/<assessment_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_ASSESSMENT, UNAVAILABLE)
 def delete_assessment(assessment_id: str):
     """Erase the assessment for good (the right to erasure)."""
     with problems():
@@ -142,9 +128,7 @@ def delete_assessment(assessment_id: str):
 @blp.route("/<assessment_id>/replay")
 @blp.arguments(LangQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.ReplaySchema)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_ASSESSMENT, UNKNOWN_LANGUAGE, UNAVAILABLE)
 def replay_assessment(assessment_id: str, lang: str | None = None):
     """The stored answers on the current rules: the new advice and what changed (form, risks,
     packs) next to the advice as it was given. Changes nothing."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import typing
+from collections.abc import Callable, Mapping
 
 import flask
 import flask_smorest
@@ -39,3 +40,23 @@ class SafeJSONParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SafeJSONParser()
+
+    def problems(self, *documented: Mapping[int, str]) -> Callable[[typing.Callable], typing.Callable]:
+        """Document the problem-details errors a route answers: {status: description, ...}.
+
+        One ``alt_response`` per status, but only for the spec: each would wrap the view in a
+        layer that re-checks on every request whether the view is a coroutine, while the
+        documentation lives in ``_apidoc``; the view itself carries it just as well.
+        """
+        from .schemas import ProblemSchema
+
+        def decorator(view: typing.Callable) -> typing.Callable:
+            documenting = view
+            for described in documented:
+                for status, description in described.items():
+                    documenting = self.alt_response(status, schema=ProblemSchema,
+                                                    description=description)(documenting)
+            view._apidoc = documenting._apidoc  # type: ignore[attr-defined]
+            return view
+
+        return decorator

@@ -24,9 +24,10 @@ from ..storage import collaborations as store
 from ..storage.service import LabelError
 from ..whatif import alternatives as what_would_change
 from . import collaboration_schemas as schemas
-from .assessments import PROBLEM_400, PROBLEM_413, PROBLEM_415, PROBLEM_422, PROBLEM_503
+from .assessments import INVALID, UNAVAILABLE
 from .blueprint import Blueprint
-from .schemas import AdviceSchema, LangQuerySchema, ProblemSchema
+from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
+from .schemas import AdviceSchema, LangQuerySchema
 from .views import pick_lang, require_json_body
 
 blp = Blueprint(
@@ -54,9 +55,9 @@ ADVICE = AdviceSchema()
 NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
 NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
 NO_RESPONSE = "No response with this id in this collaboration."
-PROBLEM_404 = {"schema": ProblemSchema, "description": "No collaboration (or response) with this key."}
-PROBLEM_409_LABEL = {"schema": ProblemSchema, "description": "The open round already has a response with this label."}
-PROBLEM_409_ROUND = {"schema": ProblemSchema, "description": "No response of the open round is complete."}
+NO_COLLABORATION = {404: "No collaboration (or response) with this key."}
+LABEL_TAKEN = {409: "The open round already has a response with this label."}
+NOTHING_TO_CLOSE = {409: "No response of the open round is complete."}
 
 
 @blp.after_request
@@ -188,11 +189,7 @@ def history_entry(entry: store.HistoryEntry) -> dict[str, Any]:
 @blp.response(201, schemas.CollaborationSchema, headers={
     "Location": {"description": "The coordinator's private URL.", "schema": {"type": "string"}},
 })
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, INVALID, UNAVAILABLE)
 def create_collaboration(body: dict[str, Any]):
     """Start a collaboration: its coordinator URL and the invitation to send the partners."""
     lang = pick_lang(body.get("lang"))
@@ -205,9 +202,7 @@ def create_collaboration(body: dict[str, Any]):
 @blp.route("/<collaboration_id>")
 @blp.arguments(schemas.OverviewQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.CollaborationSchema)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_COLLABORATION, UNKNOWN_LANGUAGE, UNAVAILABLE)
 def read_collaboration(collaboration_id: str, lang: str | None = None, alternatives: bool = False):
     """The open round side by side: answers per question (divergence flagged), the advice per
     respondent and combined, findings, and the risks only some respondents' advice raises."""
@@ -219,12 +214,7 @@ def read_collaboration(collaboration_id: str, lang: str | None = None, alternati
 @blp.route("/<collaboration_id>", methods=["PATCH"])
 @blp.arguments(schemas.CollaborationPatchSchema)
 @blp.response(200, schemas.CollaborationSchema)
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, NO_COLLABORATION, INVALID, UNAVAILABLE)
 def update_collaboration(body: dict[str, Any], collaboration_id: str):
     """Rename the collaboration or change its language."""
     with problems():
@@ -234,8 +224,7 @@ def update_collaboration(body: dict[str, Any], collaboration_id: str):
 
 @blp.route("/<collaboration_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_COLLABORATION, UNAVAILABLE)
 def delete_collaboration(collaboration_id: str):
     """Erase the collaboration with every response and round, for good."""
     with problems():
@@ -248,13 +237,7 @@ def delete_collaboration(collaboration_id: str):
 @blp.response(201, schemas.RespondentSchema, headers={
     "Location": {"description": "The response's URL.", "schema": {"type": "string"}},
 })
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(409, **PROBLEM_409_LABEL)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
 def add_response(body: dict[str, Any], collaboration_id: str):
     """Add a partner's answers (finished or not) to the open round, under its label."""
     with problems():
@@ -267,8 +250,7 @@ def add_response(body: dict[str, Any], collaboration_id: str):
 
 @blp.route("/<collaboration_id>/responses/<respondent_id>")
 @blp.response(200, schemas.RespondentSchema)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_COLLABORATION, UNAVAILABLE)
 def read_response(collaboration_id: str, respondent_id: str):
     """One response with its answers and its advice."""
     with problems():
@@ -280,13 +262,7 @@ def read_response(collaboration_id: str, respondent_id: str):
 @blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["PATCH"])
 @blp.arguments(schemas.ResponsePatchSchema)
 @blp.response(200, schemas.RespondentSchema)
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(409, **PROBLEM_409_LABEL)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
 def update_response(body: dict[str, Any], collaboration_id: str, respondent_id: str):
     """Change a response: answers (null removes one), label or language."""
     with problems():
@@ -297,8 +273,7 @@ def update_response(body: dict[str, Any], collaboration_id: str, respondent_id: 
 
 @blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_COLLABORATION, UNAVAILABLE)
 def delete_response(collaboration_id: str, respondent_id: str):
     """Erase one response for good."""
     with problems():
@@ -316,13 +291,7 @@ def _patch(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/<collaboration_id>/rounds", methods=["POST"])
 @blp.arguments(schemas.RoundCloseSchema, description="Optional; an empty body closes the round without a note.")
 @blp.response(201, schemas.RoundClosedSchema)
-@blp.alt_response(400, **PROBLEM_400)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(409, **PROBLEM_409_ROUND)
-@blp.alt_response(413, **PROBLEM_413)
-@blp.alt_response(415, **PROBLEM_415)
-@blp.alt_response(422, **PROBLEM_422)
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(BAD_BODY, NO_COLLABORATION, NOTHING_TO_CLOSE, INVALID, UNAVAILABLE)
 def close_round(body: dict[str, Any], collaboration_id: str):
     """Close the open round (its combined advice is kept with a timestamp) and open the next,
     empty one: the partners answer again, and the history shows the form over time."""
@@ -335,9 +304,7 @@ def close_round(body: dict[str, Any], collaboration_id: str):
 @blp.route("/<collaboration_id>/history")
 @blp.arguments(LangQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.HistorySchema)
-@blp.alt_response(404, **PROBLEM_404)
-@blp.alt_response(422, schema=ProblemSchema, description="Unknown language.")
-@blp.alt_response(503, **PROBLEM_503)
+@blp.problems(NO_COLLABORATION, UNKNOWN_LANGUAGE, UNAVAILABLE)
 def read_history(collaboration_id: str, lang: str | None = None):
     """The form round by round, and a warning when it hardened while the task, the partners'
     size band and goal consensus stayed the same (creeping verkokering)."""
@@ -363,8 +330,7 @@ def _finding_fields(finding) -> dict[str, Any]:
 
 @invitations.route("/<token>")
 @invitations.response(200, schemas.InvitationViewSchema)
-@invitations.alt_response(404, **PROBLEM_404)
-@invitations.alt_response(503, **PROBLEM_503)
+@invitations.problems(NO_COLLABORATION, UNAVAILABLE)
 def read_invitation(token: str):
     """What a partner needs before answering: the collaboration's name, the round, labels taken."""
     with problems(NO_INVITATION):
@@ -379,13 +345,7 @@ def read_invitation(token: str):
     "Location": {"description": "The response's private URL: keep it to change or erase it.",
                  "schema": {"type": "string"}},
 })
-@invitations.alt_response(400, **PROBLEM_400)
-@invitations.alt_response(404, **PROBLEM_404)
-@invitations.alt_response(409, **PROBLEM_409_LABEL)
-@invitations.alt_response(413, **PROBLEM_413)
-@invitations.alt_response(415, **PROBLEM_415)
-@invitations.alt_response(422, **PROBLEM_422)
-@invitations.alt_response(503, **PROBLEM_503)
+@invitations.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
 def respond(body: dict[str, Any], token: str):
     """Answer the questionnaire under your own label (role or organisation); drafts allowed."""
     with problems(NO_INVITATION):
@@ -398,8 +358,7 @@ def respond(body: dict[str, Any], token: str):
 
 @invitations.route("/<token>/responses/<respondent_id>")
 @invitations.response(200, schemas.RespondentSchema)
-@invitations.alt_response(404, **PROBLEM_404)
-@invitations.alt_response(503, **PROBLEM_503)
+@invitations.problems(NO_COLLABORATION, UNAVAILABLE)
 def read_invited_response(token: str, respondent_id: str):
     """Your response with its answers and its advice."""
     with problems(NO_INVITATION):
@@ -411,13 +370,7 @@ def read_invited_response(token: str, respondent_id: str):
 @invitations.route("/<token>/responses/<respondent_id>", methods=["PATCH"])
 @invitations.arguments(schemas.ResponsePatchSchema)
 @invitations.response(200, schemas.RespondentSchema)
-@invitations.alt_response(400, **PROBLEM_400)
-@invitations.alt_response(404, **PROBLEM_404)
-@invitations.alt_response(409, **PROBLEM_409_LABEL)
-@invitations.alt_response(413, **PROBLEM_413)
-@invitations.alt_response(415, **PROBLEM_415)
-@invitations.alt_response(422, **PROBLEM_422)
-@invitations.alt_response(503, **PROBLEM_503)
+@invitations.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
 def update_invited_response(body: dict[str, Any], token: str, respondent_id: str):
     """Resume or change your response."""
     with problems(NO_INVITATION):
@@ -428,8 +381,7 @@ def update_invited_response(body: dict[str, Any], token: str, respondent_id: str
 
 @invitations.route("/<token>/responses/<respondent_id>", methods=["DELETE"])
 @invitations.response(204)
-@invitations.alt_response(404, **PROBLEM_404)
-@invitations.alt_response(503, **PROBLEM_503)
+@invitations.problems(NO_COLLABORATION, UNAVAILABLE)
 def delete_invited_response(token: str, respondent_id: str):
     """Erase your response for good."""
     with problems(NO_INVITATION):

@@ -18,6 +18,11 @@ from apispec import BasePlugin
 
 from .problems import PROBLEM_MIMETYPE
 
+BAD_BODY = {400: "The body is not valid JSON.", 413: "The body is larger than allowed.",
+            415: "The body is not JSON."}
+"""What every route that takes a JSON body can answer before its fields are read."""
+UNKNOWN_LANGUAGE = {422: "Unknown language."}
+
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 JSON = "application/json"
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})

@@ -15,6 +15,7 @@ from ..plugins import describe
 from ..whatif import alternatives
 from . import schemas
 from .blueprint import Blueprint
+from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .problems import problem
 
 blp = Blueprint(
@@ -125,24 +126,10 @@ def _failure(failure) -> dict[str, str]:
     return {"plugin": failure.plugin, "hook": failure.hook, "error": failure.error}
 
 
-def docs_only(func):
-    """Keep what the ``alt_response`` decorators below documented, without their call layers.
-
-    Each ``alt_response`` wraps the view in a function that only re-checks whether the view is a
-    coroutine, on every request; the documentation lives in ``_apidoc``, so the innermost view
-    carries it just as well.
-    """
-    apidoc = func._apidoc
-    while hasattr(func, "__wrapped__"):
-        func = func.__wrapped__
-    func._apidoc = apidoc
-    return func
-
-
 @blp.route("/questionnaire", parameters=[ACCEPT_LANGUAGE])
 @blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.QuestionnaireSchema)
-@blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
+@blp.problems(UNKNOWN_LANGUAGE)
 def questionnaire(lang: str | None = None):
     """The questionnaire: steps, questions, options and help texts in the asked language."""
     return questionnaire_data(pick_lang(lang))
@@ -151,7 +138,7 @@ def questionnaire(lang: str | None = None):
 @blp.route("/forms", parameters=[ACCEPT_LANGUAGE])
 @blp.arguments(LANG_QUERY, location="query", as_kwargs=True)
 @blp.response(200, schemas.FormsSchema)
-@blp.alt_response(422, schema=schemas.ProblemSchema, description="Unknown language.")
+@blp.problems(UNKNOWN_LANGUAGE)
 def forms(lang: str | None = None):
     """The collaboration forms, from light to heavy, with strengths and weaknesses."""
     return forms_data(pick_lang(lang))
@@ -163,12 +150,7 @@ def forms(lang: str | None = None):
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
 })
-@docs_only
-@blp.alt_response(400, schema=schemas.ProblemSchema, description="The body is not valid JSON.")
-@blp.alt_response(413, schema=schemas.ProblemSchema, description="The body is larger than allowed.")
-@blp.alt_response(415, schema=schemas.ProblemSchema, description="The body is not JSON.")
-@blp.alt_response(422, schema=schemas.ProblemSchema, description="Answers that do not fit, by field.")
-@blp.alt_response(503, schema=schemas.ProblemSchema, description="A plugin failed in strict mode.")
+@blp.problems(BAD_BODY, {422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
     result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
