@@ -21,6 +21,10 @@ def test_bench_engine_quick_runs_and_prints_figures():
     out = result.stdout
     assert "engine.advise:" in out and "us/advice" in out
     assert "x per 10x" in out and "Start-up" in out and "MiB" in out
+    what_if = out.split("What would change the advice", 1)[1].split("Start-up", 1)[0]
+    rows = [line.split() for line in what_if.splitlines()[2:] if line.strip()]
+    assert [row[0] for row in rows] == ["built-in", "10", "100"]
+    assert all(0 < float(row[3]) <= 400 for row in rows)   # evaluations stay within the bound
 
 
 def test_bench_load_explains_itself():
