@@ -5,14 +5,17 @@ question and advice pages, and a screenshot of each advice page in test-artifact
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from advisor import create_app
+from advisor.cases import load_cases
 from tests.conftest import BASE_CONFIG, MINI_PACKS, ROOT, require
 from tests.web_support import PLUGIN_PACK, has_real_rules
 
@@ -94,6 +97,11 @@ def check_accessibility(page, name: str) -> None:
     )
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF written by Chromium (its page objects are not compressed)."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
 def answer_every_question(page) -> None:
     """Answer the questions on the page by clicking labels, as a person would."""
     for question in page.locator(".question").all():
@@ -171,6 +179,9 @@ def test_questionnaire_to_advice_in_the_browser(browser, live_server, lang):
     page.screenshot(path=str(ARTIFACTS / f"advice-{lang}.png"), full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / f"advice-{lang}-print.png"), full_page=True)
+    pdf = page.pdf(format="A4")
+    (ARTIFACTS / f"advice-{lang}.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) <= 2, f"the printed advice has {pdf_pages(pdf)} pages"
     assert not errors
 
     # The private link opens the same advice in another browser (a colleague).
@@ -214,4 +225,27 @@ def test_api_docs_page_works_under_the_content_security_policy(browser, live_ser
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator(".opblock").first).to_be_visible(timeout=15000)
     assert not violations, violations
+    context.close()
+
+
+def test_printed_advice_of_every_worked_case_is_a_short_report(browser, live_server):
+    """Print / save as PDF on A4: two pages up to four risks, three at most for the worked cases."""
+    require(has_real_rules(), "the worked cases need the built-in rule packs in rules/")
+    cases = [case for path in sorted((ROOT / "tests" / "cases").glob("*.toml")) for case in load_cases(path)]
+    context = browser.new_context()
+    page = context.new_page()
+    pages_by_case = {}
+    for number, case in enumerate(cases):
+        lang = ("nl", "en")[number % 2]
+        created = requests.post(f"{live_server}/api/v1/assessments", timeout=10,
+                                json={"answers": dict(case.answers), "lang": lang})
+        assert created.status_code == 201, created.text
+        stored = created.json()
+        page.goto(f"{live_server}/a/{stored['id']}")
+        page.emulate_media(media="print")
+        pages = pdf_pages(page.pdf(format="A4"))
+        risks = len(stored["advice"]["risks"])
+        pages_by_case[case.id] = (risks, pages)
+        assert pages <= (2 if risks <= 4 else 3), f"{case.id} ({lang}): {risks} risks on {pages} pages"
+    assert any(pages == 2 for _, pages in pages_by_case.values()), pages_by_case
     context.close()
