@@ -22,7 +22,7 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 from .cases import CaseFileError, load_cases, report_lines, run_case
 from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
-from .plugins import PluginLoadError, describe
+from .plugins import PluginLoadError, describe, display_path
 from .rulecheck import Loaded, check_files, pack_files
 from .rulepack import RulePack
 
@@ -32,13 +32,6 @@ rules_cli = AppGroup("rules", help="Check and test rule packs.")
 
 def _engine() -> Engine:
     return current_app.extensions["advisor"].engine
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 # --- plugins list ----------------------------------------------------------------------------
@@ -91,7 +84,7 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
         in_rules_dir = rules_dir is not None and path.resolve().parent == rules_dir.resolve()
         return in_rules_dir or loaded.kinds.get(pack.id) == "builtin"
 
-    report = check_files(files, loaded, builtin=is_builtin, display=_display)
+    report = check_files(files, loaded, builtin=is_builtin, display=display_path)
     for finding in report.errors + report.warnings:
         click.echo(f"{finding.level}: {finding}")
     click.echo(

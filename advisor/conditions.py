@@ -17,8 +17,6 @@ Context = Mapping[str, Any]
 """What a condition sees: the answers, plus ``@recommended`` while risks are assessed."""
 
 RECOMMENDED = "@recommended"
-GROUP_KEYS = ("all", "any", "not")
-ADVICE_KEYS = ("recommended",)
 
 
 class ConditionError(ValueError):

@@ -29,9 +29,6 @@ class Advisor:
     def plugins(self) -> list[PluginInfo]:
         return self.engine.plugins
 
-    def advise(self, answers: Any, lang: str = "nl"):
-        return self.engine.advise(answers, lang)
-
 
 def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Advisor:
     config = app.config

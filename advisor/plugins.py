@@ -129,13 +129,13 @@ def _packs_in(folder: Path | None) -> list[RulePack]:
     packs = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            packs.append(load_pack(path, _display(path)))
+            packs.append(load_pack(path, display_path(path)))
         except PackError as exc:
             raise PluginLoadError(str(exc)) from None
     return packs
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A short file name for messages: relative to the working directory where possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -168,12 +168,12 @@ def _modules_in(folder: Path) -> list[ModuleType]:
         module_name = f"advisor_local_plugins.{path.stem}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
-            raise PluginLoadError(f"{_display(path)}: cannot be imported as a module")
+            raise PluginLoadError(f"{display_path(path)}: cannot be imported as a module")
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
-            raise PluginLoadError(f"{_display(path)}: import failed: {type(exc).__name__}: {exc}") from None
+            raise PluginLoadError(f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}") from None
         sys.modules.pop(module_name, None)  # one app's local modules never leak into another's
         modules.append(module)
     return modules

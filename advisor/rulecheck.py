@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .conditions import RECOMMENDED, ConditionError, compile_condition
-from .model import LANGUAGES, Form, Question, RiskDefinition, Step
-from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack
+from .model import Form, Question, RiskDefinition, Step
+from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
 
 Level = Literal["error", "warning"]
 MAX_GROUPS = 4096
@@ -79,10 +79,12 @@ class Report:
 def pack_files(paths: Iterable[Path]) -> list[Path]:
     """Files to check: each file given, and the ``*.toml`` files of each folder given."""
     files: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         for item in found:
-            if item.resolve() not in [f.resolve() for f in files]:
+            if item.resolve() not in seen:
+                seen.add(item.resolve())
                 files.append(item)
     return files
 
@@ -107,8 +109,8 @@ def check_files(
         except PackError as exc:
             report.findings.append(Finding("error", exc.file, exc.item, _rest(str(exc), exc)))
             continue
-        if any(other.id == pack.id for other, _ in targets):
-            first = next(other for other, _ in targets if other.id == pack.id)
+        first = next((other for other, _ in targets if other.id == pack.id), None)
+        if first is not None:
             report.findings.append(Finding(
                 "error", pack.file, None, f"two packs are named '{pack.id}': {first.file} and {pack.file}"))
             continue
@@ -199,7 +201,7 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
         found.append(Finding("warning", pack.file, item, message))
 
     for item, path, text in _texts(pack.data):
-        missing = [lang for lang in LANGUAGES if not text or lang not in text]
+        missing = missing_languages(text)
         if missing:
             warn(item, f"{path}: no {' and no '.join(missing)} text")
     for section, noun in (("rules", "rule"), ("risks", "risk"), ("conditions", "condition")):

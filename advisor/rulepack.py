@@ -306,7 +306,6 @@ class RulePack:
         """Choice question -> option -> (what is left to test, rule) for rules guarded by it."""
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
-        self._compiled = False
 
     def __repr__(self) -> str:
         return f"<RulePack {self.id} {self.version} from {self.file}>"
@@ -400,7 +399,6 @@ class RulePack:
             ))
         self._unguarded, self._guarded = unguarded, guarded
         self._risks, self._conditions = risks, conditions
-        self._compiled = True
 
     def _compile(self, when, questions, forms, item: str, *, allow_advice: bool) -> Condition:
         try:

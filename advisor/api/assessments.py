@@ -18,13 +18,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .. import storage
-from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from . import assessment_schemas as schemas
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import LangQuerySchema
-from .views import pick_lang, require_json_body
+from .views import engine_problems, pick_lang, require_json_body
 
 blp = Blueprint(
     "api_v1_assessments", __name__, url_prefix="/api/v1/assessments",
@@ -52,14 +51,19 @@ def private(response):
 def problems() -> Iterator[None]:
     """Storage and engine refusals as problem details."""
     try:
-        yield
+        with engine_problems():
+            yield
     except storage.AssessmentNotFound:
         abort(404, message=NOT_FOUND)
-    except AnswersError as exc:
-        abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
-    except PluginFailed as exc:
-        abort(503, message="A rule plugin failed and strict mode is on.", failed_plugins=[
-            {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])
+
+
+def patch_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body as changes: answers and lang always (None keeps them), label only when sent
+    (null clears it)."""
+    changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
+    if "label" in body:
+        changes["label"] = body["label"]
+    return changes
 
 
 def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
@@ -108,11 +112,8 @@ def read_assessment(assessment_id: str):
 @blp.problems(BAD_BODY, NO_ASSESSMENT, INVALID, UNAVAILABLE)
 def update_assessment(body: dict[str, Any], assessment_id: str):
     """Resume: add, change (or, with null, remove) answers; the advice follows when complete."""
-    changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
-    if "label" in body:
-        changes["label"] = body["label"]
     with problems():
-        return assessment_body(storage.update(assessment_id, **changes))
+        return assessment_body(storage.update(assessment_id, **patch_changes(body)))
 
 
 @blp.route("/<assessment_id>", methods=["DELETE"])

@@ -17,18 +17,17 @@ from flask import current_app, request, url_for
 from flask_smorest import abort
 from werkzeug.routing import BuildError
 
-from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice
 from ..storage import collaborations as store
 from ..storage.service import LabelError
 from ..whatif import alternatives as what_would_change
 from . import collaboration_schemas as schemas
-from .assessments import INVALID, UNAVAILABLE
+from .assessments import INVALID, UNAVAILABLE, patch_changes, private
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
-from .schemas import AdviceSchema, LangQuerySchema
-from .views import pick_lang, require_json_body
+from .schemas import LangQuerySchema
+from .views import engine_problems, pick_lang, require_json_body
 
 blp = Blueprint(
     "api_v1_collaborations", __name__, url_prefix="/api/v1/collaborations",
@@ -50,8 +49,6 @@ def json_body_when_sent():
 for _bp in (blp, invitations):
     _bp.before_request(json_body_when_sent)
 
-ADVICE = AdviceSchema()
-"""One instance: its dump is compiled once (``advisor.api.fastdump``)."""
 NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
 NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
 NO_RESPONSE = "No response with this id in this collaboration."
@@ -60,19 +57,16 @@ LABEL_TAKEN = {409: "The open round already has a response with this label."}
 NOTHING_TO_CLOSE = {409: "No response of the open round is complete."}
 
 
-@blp.after_request
-@invitations.after_request
-def private(response):
-    """Collaborations are personal: no shared cache may keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blp.after_request(private)          # collaborations are personal: no shared cache may keep them
+invitations.after_request(private)
 
 
 @contextmanager
 def problems(missing: str = NOT_FOUND) -> Iterator[None]:
     """Storage and engine refusals as problem details."""
     try:
-        yield
+        with engine_problems():
+            yield
     except store.CollaborationNotFound:
         abort(404, message=missing)
     except store.RespondentNotFound:
@@ -84,11 +78,6 @@ def problems(missing: str = NOT_FOUND) -> Iterator[None]:
         abort(409, message="No response of the open round is complete: there is nothing to keep yet.")
     except LabelError as exc:
         abort(422, message="A name or label that cannot be stored.", errors={"label": [str(exc)]})
-    except AnswersError as exc:
-        abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
-    except PluginFailed as exc:
-        abort(503, message="A rule plugin failed and strict mode is on.", failed_plugins=[
-            {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])
 
 
 def _page(endpoint: str, **values: Any) -> str | None:
@@ -99,25 +88,15 @@ def _page(endpoint: str, **values: Any) -> str | None:
         return None
 
 
-def _advice(respondent: store.Respondent, lang: str) -> Advice | None:
-    if respondent.status != "complete":
-        return None
-    engine = get_advisor().engine
-    try:
-        return engine.advise_valid(engine.validate_answers(respondent.answers), lang)
-    except AnswersError:
-        return None   # stored answers the current rules no longer accept
-
-
 def respondent_body(respondent: store.Respondent, url: str, advice: Advice | None | bool = False) -> dict[str, Any]:
     """A response; its advice is computed in its own language unless given."""
     if advice is False:
-        advice = _advice(respondent, respondent.lang)
+        advice = store.respondent_advice(respondent, respondent.lang)
     return {
         "id": respondent.id, "url": url, "label": respondent.label, "round": respondent.round,
         "status": respondent.status, "lang": respondent.lang, "answers": respondent.answers,
         "completeness": get_advisor().engine.completeness(respondent.answers),
-        "advice": ADVICE.dump(advice) if advice is not None else None,
+        "advice": advice,   # dumped by RespondentSchema
         "created_at": respondent.created_at, "updated_at": respondent.updated_at,
     }
 
@@ -267,7 +246,7 @@ def update_response(body: dict[str, Any], collaboration_id: str, respondent_id: 
     """Change a response: answers (null removes one), label or language."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        respondent = store.update_response(collaboration, respondent_id, **_patch(body))
+        respondent = store.update_response(collaboration, respondent_id, **patch_changes(body))
         return respondent_body(respondent, coordinator_response_url(collaboration, respondent))
 
 
@@ -279,13 +258,6 @@ def delete_response(collaboration_id: str, respondent_id: str):
     with problems():
         store.delete_response(store.get_collaboration(collaboration_id), respondent_id)
     return ""
-
-
-def _patch(body: dict[str, Any]) -> dict[str, Any]:
-    changes: dict[str, Any] = {"answers": body.get("answers"), "lang": body.get("lang")}
-    if "label" in body:
-        changes["label"] = body["label"]
-    return changes
 
 
 @blp.route("/<collaboration_id>/rounds", methods=["POST"])
@@ -375,7 +347,7 @@ def update_invited_response(body: dict[str, Any], token: str, respondent_id: str
     """Resume or change your response."""
     with problems(NO_INVITATION):
         collaboration = store.by_invitation(token)
-        respondent = store.update_response(collaboration, respondent_id, **_patch(body))
+        respondent = store.update_response(collaboration, respondent_id, **patch_changes(body))
         return respondent_body(respondent, invited_response_url(collaboration, respondent))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +18,7 @@ from ..whatif import alternatives
 from . import schemas
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
-from .problems import problem
+
 
 blp = Blueprint(
     "api_v1", __name__, url_prefix="/api/v1",
@@ -95,6 +97,20 @@ def _build_questionnaire(lang: str) -> dict[str, Any]:
 
 
 def forms_data(lang: str) -> dict[str, Any]:
+    """The forms in one language, built once per language and app (like the questionnaire)."""
+    advisor = get_advisor()
+    key = ("forms", lang)
+    if key not in advisor.cache:
+        advisor.cache[key] = _build_forms(lang)
+    return advisor.cache[key]
+
+
+def forms_by_id(lang: str) -> dict[str, dict[str, Any]]:
+    """The forms in one language, by id: what the pages look a recommended form up in."""
+    return {form["id"]: form for form in forms_data(lang)["forms"]}
+
+
+def _build_forms(lang: str) -> dict[str, Any]:
     engine = get_advisor().engine
     forms = sorted(engine.forms.values(), key=lambda f: f.order)
     return {"lang": lang, "forms": [
@@ -109,21 +125,25 @@ def forms_data(lang: str) -> dict[str, Any]:
 def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> Advice:
     """Run the engine; answer its refusals as problem details."""
     engine = get_advisor().engine
-    try:
+    with engine_problems():
         clean = engine.validate_answers(answers)
         advice = engine.advise_valid(clean, lang)
         if with_alternatives:
             advice = replace(advice, alternatives=tuple(alternatives(engine, clean, advice.recommended, lang)))
         return advice
+
+
+@contextmanager
+def engine_problems() -> Iterator[None]:
+    """The engine's refusals as problem details: answers that do not fit (422), a plugin that
+    failed in strict mode (503). Every route that advises uses this one mapping."""
+    try:
+        yield
     except AnswersError as exc:
         abort(422, message="Some answers do not fit the questionnaire: see errors.", errors=exc.errors)
     except PluginFailed as exc:
-        abort(503, message="A rule plugin failed and strict mode is on.",
-              failed_plugins=[_failure(f) for f in exc.failures])
-
-
-def _failure(failure) -> dict[str, str]:
-    return {"plugin": failure.plugin, "hook": failure.hook, "error": failure.error}
+        abort(503, message="A rule plugin failed and strict mode is on.", failed_plugins=[
+            {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])
 
 
 @blp.route("/questionnaire", parameters=[ACCEPT_LANGUAGE])
@@ -179,4 +199,4 @@ def health():
     return body, 200 if healthy else 503
 
 
-__all__ = ["blp", "pick_lang", "questionnaire_data", "forms_data", "give_advice", "problem"]
+__all__ = ["blp", "pick_lang", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]

@@ -254,18 +254,27 @@ def current_respondents(collaboration: Collaboration) -> list[Respondent]:
     return [r for r in collaboration.respondents if r.round == collaboration.round]
 
 
+def respondent_advice(respondent: Respondent, lang: str, *, engine: Engine | None = None) -> Advice | None:
+    """A complete response's advice on today's rules; None for a draft, and for stored answers
+    the current rules no longer accept (such a response is not counted)."""
+    if respondent.status != "complete":
+        return None
+    engine = _engine(engine)
+    try:
+        return engine.advise(respondent.answers, lang)
+    except AnswersError:
+        return None
+
+
 def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None = None) -> Overview:
     """Combine the complete responses of the open round (see :mod:`advisor.combine`)."""
     engine = _engine(engine)
     respondents = current_respondents(collaboration)
     advices = []
     for respondent in respondents:
-        if respondent.status == "complete":
-            try:
-                clean = engine.validate_answers(respondent.answers, require_complete=True)
-            except AnswersError:
-                continue   # stored answers the current rules no longer accept: not counted
-            advices.append((respondent, engine.advise_valid(clean, lang)))
+        advice = respondent_advice(respondent, lang, engine=engine)
+        if advice is not None:
+            advices.append((respondent, advice))
     if not advices:
         return Overview(collaboration, respondents, [], None, None, [], [])
     combination = combine.combine(engine, [(r.label, r.answers) for r, _ in advices], lang)
@@ -328,13 +337,14 @@ class HistoryEntry:
     answers: dict[str, Any]
 
 
-def history(collaboration: Collaboration, *, engine: Engine | None = None,
-            lang: str = "nl") -> tuple[list[HistoryEntry], list[combine.DriftWarning]]:
+def history(collaboration: Collaboration, *, engine: Engine | None = None, lang: str = "nl",
+            seen: Overview | None = None) -> tuple[list[HistoryEntry], list[combine.DriftWarning]]:
     """The form round by round (closed rounds as kept, the open one as it stands), and the drift
-    warnings between consecutive rounds."""
+    warnings between consecutive rounds. `seen`: the open round's overview, when the caller has it."""
     engine = _engine(engine)
     entries = [history_entry(r) for r in collaboration.rounds]
-    seen = overview(collaboration, lang, engine=engine)
+    if seen is None:
+        seen = overview(collaboration, lang, engine=engine)
     answers = seen.combination.answers if seen.combination else {}
     entries.append(HistoryEntry(
         collaboration.round, None, collaboration.round_started_at, None,

@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.globals import app_ctx
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -211,9 +211,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 def check(engine: Engine) -> str:
     """"ok", or why the database cannot serve: unreachable, or a schema that is not at head."""
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            revision = MigrationContext.configure(connection).get_current_revision()
+        revision = current_revision(engine)   # a query: it also proves the database answers
     except SQLAlchemyError as exc:
         log.warning("database health check failed: %s", exc)
         return f"unreachable ({type(exc).__name__})"

@@ -15,7 +15,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-STATUSES = ("draft", "complete")
 ID_BYTES = 24
 """token_urlsafe(24): 192 random bits, 32 characters; never sequential, never guessable."""
 

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from ..api.views import forms_data, questionnaire_data
+from ..api.views import forms_by_id, questionnaire_data
 from ..engine import AnswersError
 from ..extension import get_advisor
 from ..model import Advice
@@ -91,8 +91,8 @@ def collaboration(collaboration_id: str) -> ResponseReturnValue:
     collaboration = _collaboration(collaboration_id)
     lang = current_lang()
     seen = store.overview(collaboration, lang)
-    entries, drift = store.history(collaboration, lang=lang)
-    forms = {form["id"]: form for form in forms_data(lang)["forms"]}
+    entries, drift = store.history(collaboration, lang=lang, seen=seen)
+    forms = forms_by_id(lang)
     combined = None
     if seen.combined_advice is not None and seen.combination is not None:
         combined = {
@@ -152,13 +152,10 @@ def respondent_advice(collaboration_id: str, respondent_id: str) -> ResponseRetu
         respondent = store.get_response(collaboration, respondent_id)
     except store.RespondentNotFound:
         abort(404)
-    if respondent.status != "complete":
-        abort(404)
-    engine, lang = get_advisor().engine, current_lang()
-    try:
-        result = engine.advise_valid(engine.validate_answers(respondent.answers), lang)
-    except AnswersError:
-        abort(404)   # stored answers the current rules no longer accept
+    lang = current_lang()
+    result = store.respondent_advice(respondent, lang)
+    if result is None:
+        abort(404)   # a draft, or stored answers the current rules no longer accept
     return _advice_page(collaboration, result, respondent.answers, lang,
                         _("Advice from the answers of %(label)s", label=respondent.label))
 
@@ -294,14 +291,8 @@ def join_done(token: str) -> ResponseReturnValue:
     respondent = _own_response(collaboration, token)
     if respondent is None:
         return redirect(url_for("collaboration_pages.join", token=token))
-    result = None
-    if respondent.status == "complete":
-        engine = get_advisor().engine
-        try:
-            result = engine.advise_valid(engine.validate_answers(respondent.answers), current_lang())
-        except AnswersError:
-            result = None
-    forms = {form["id"]: form for form in forms_data(current_lang())["forms"]}
+    result = store.respondent_advice(respondent, current_lang())
+    forms = forms_by_id(current_lang())
     return render_template("collaboration_done.html", collaboration=collaboration, respondent=respondent,
                            advice=result, form=forms[result.recommended] if result else None, token=token)
 

@@ -1,6 +1,6 @@
 """The manager's pages: start, the questionnaire step by step, and the advice.
 
-Thin views over the same data the JSON API serves (``questionnaire_data``, ``forms_data`` and the
+Thin views over the same data the JSON API serves (``questionnaire_data``, ``forms_by_id`` and the
 engine), so the pages and the API can never disagree about a question or an advice.
 """
 
@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import storage
-from ..api.views import forms_data, questionnaire_data
+from ..api.views import forms_by_id, questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice
@@ -173,7 +173,7 @@ def erase() -> ResponseReturnValue:
 
 def advice_view(result: Advice, lang: str) -> dict[str, Any]:
     """What the advice page shows: the engine's advice with the forms' names and descriptions."""
-    forms = {form["id"]: form for form in forms_data(lang)["forms"]}
+    forms = forms_by_id(lang)
     top_share = max((entry.share for entry in result.ranking), default=0) or 1
     ranking = [
         {"id": entry.form, "name": forms[entry.form]["name"], "score": entry.score,
