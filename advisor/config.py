@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",  # here, not setdefault: Flask's own default (None) is already set
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "memory-sweep://",
     "SECRET_KEY": None,
     "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off
 }

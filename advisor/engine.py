@@ -246,13 +246,14 @@ class Engine:
         contributions, totals = self._score(view, failures)
         explanation = []
         add = explanation.append
+        new_item = ExplanationItem  # positional below: this loop runs once per fired rule
         for plugin, items in contributions:
             for item in items:
-                add(ExplanationItem(
-                    rule=item.rule, pack=plugin, contributions=dict(item.contributions),
-                    because=localize(item.because, lang), source=item.source,
-                    triggers=triggers(item.reads),
-                ))
+                points = item.contributions
+                if type(points) is not MappingProxyType:  # a plugin's own dict: keep a copy
+                    points = dict(points)
+                add(new_item(item.rule, plugin, points, localize(item.because, lang), item.source,
+                             triggers(item.reads)))
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score

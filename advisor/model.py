@@ -65,7 +65,7 @@ class Question:
     order: int = 0
 
     def option_ids(self) -> tuple[str, ...]:
-        return tuple(option.id for option in self.options)
+        return tuple([option.id for option in self.options])
 
     def label_of(self, value: AnswerValue, lang: str) -> str:
         """The answer as a person reads it (option labels, joined for multi answers)."""

@@ -367,7 +367,7 @@ class RulePack:
                 index=index,
                 condition=condition,
                 contribution=Contribution(
-                    rule=entry["id"], contributions=dict(entry["contributions"]),
+                    rule=entry["id"], contributions=MappingProxyType(dict(entry["contributions"])),
                     because=entry["because"], source=entry.get("source", ""), reads=condition.reads,
                 ),
             )

@@ -213,3 +213,24 @@ def random_answers(rng: random.Random) -> dict[str, Any]:
             low, high = INTEGER[qid]
             answers[qid] = rng.randint(low, min(high, 60))
     return answers
+
+
+def fit_answers(questionnaire: dict[str, Any], wanted: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`wanted` (default: FULL_ANSWERS) fitted to a served questionnaire (`GET /questionnaire`):
+    kept where the question and its options exist, the first option or the lower bound for
+    every other question, so the body is complete whatever packs are loaded."""
+    wanted = FULL_ANSWERS if wanted is None else wanted
+    answers: dict[str, Any] = {}
+    for question in (q for step in questionnaire["steps"] for q in step["questions"]):
+        options = [o["id"] for o in question["options"]]
+        value = wanted.get(question["id"])
+        if value is not None and (question["kind"] == "integer" or set(
+                value if isinstance(value, list) else [value]) <= set(options)):
+            answers[question["id"]] = value
+        elif question["kind"] == "integer":
+            answers[question["id"]] = question["min"] if question["min"] is not None else 1
+        elif question["kind"] == "multi":
+            answers[question["id"]] = options[:2]
+        else:
+            answers[question["id"]] = options[0]
+    return answers

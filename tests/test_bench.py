@@ -32,3 +32,21 @@ def test_bench_load_explains_itself():
         [sys.executable, str(ROOT / "bench" / "load"), "--help"], capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0 and "--duration" in result.stdout
+
+
+def test_bench_request_costs_takes_the_request_apart():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "request_costs"), "--requests", "20", "--rounds", "1"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    figures = {}
+    for line in out.splitlines():
+        label, _, number = line.strip().rpartition(" ")
+        if label and number.replace(".", "", 1).lstrip("-").isdigit():
+            figures[label.strip()] = float(number)
+    for label in ("minimal Flask app (bench/minimal_app.py)", "real app, rate limiter counting",
+                  "real app, rate limiter off", "the engine (advise_valid)", "encode the JSON"):
+        assert figures.get(label, 0) > 0, (label, out)
+    assert "rules fired" in out and "risks" in out
