@@ -42,25 +42,22 @@ class SafeJSONProvider(DefaultJSONProvider):
         return self.encode(obj, **kwargs).decode()
 
     def encode(self, obj: Any, **kwargs: Any) -> bytes:
-        """`obj` as UTF-8 JSON. Options orjson has no equivalent for (and values it cannot
-        encode, such as integers beyond 64 bits) take Flask's encoder, so nothing is refused
-        that Flask would have encoded."""
-        indent = kwargs.pop("indent", None)
-        kwargs.pop("separators", None)  # orjson is always compact
-        if not kwargs and indent in (None, 2):
+        """`obj` as UTF-8 JSON, always compact unless indented by 2. Options orjson has no
+        equivalent for (and values it cannot encode, such as integers beyond 64 bits) take
+        Flask's encoder, so nothing is refused that Flask would have encoded."""
+        indent = kwargs.get("indent")
+        if indent in (None, 2) and kwargs.keys() <= {"indent", "separators"}:
             option = _ORJSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
             try:
                 return orjson.dumps(obj, default=self.default, option=option)
             except orjson.JSONEncodeError:
                 pass
-        if indent is not None:
-            kwargs["indent"] = indent
         return super().dumps(obj, **kwargs).encode()
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
         pretty = self.compact is False or (self.compact is None and self._app.debug)
-        body = self.encode(obj, indent=2 if pretty else None)
+        body = self.encode(obj, indent=2) if pretty else self.encode(obj, separators=(",", ":"))
         return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
