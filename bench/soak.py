@@ -14,7 +14,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from common import free_port  # bench/ is the script's folder, so on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -35,12 +35,6 @@ MIX = (("advice", 40), ("create", 20), ("update", 20), ("read", 20))
 """Operation weights, in percent."""
 MEMORY_GROWTH_ALLOWED = 0.15
 """The largest growth of a worker's RSS between the middle and the end sample that still counts as flat."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def worker_pids(master: int) -> list[int]:
@@ -244,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'PostgreSQL' if args.database_url else 'SQLite'}, seed {args.seed}")
     print(f"requests:  {tally.requests} ({tally.requests / elapsed:.0f}/s): "
           + ", ".join(f"{op} {n}" for op, n in sorted(tally.by_operation.items())))
-    print(f"statuses:  " + ", ".join(f"{status}: {n}" for status, n in sorted(tally.statuses.items())))
+    print("statuses:  " + ", ".join(f"{status}: {n}" for status, n in sorted(tally.statuses.items())))
     print(f"errors:    {sum(tally.errors.values())} {dict(tally.errors) or ''}".rstrip())
     print(f"5xx:       {server_errors}")
     if latencies:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+from common import free_port  # bench/ is the script's folder, so on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = {
@@ -25,12 +25,6 @@ ANSWERS = {
     "domains": ["care", "welfare", "youth"], "budget": "structural", "partners": 12,
     "decision_making": "not_arranged", "funding_risk": "yes", "key_people": "yes", "turnover": "high",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(name: str, database_url: str | None, creates: int, threads: int) -> None:
