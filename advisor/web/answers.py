@@ -76,6 +76,25 @@ def clean(questions: Iterable[Question], draft: Mapping[str, Any]) -> tuple[dict
     return answers, errors
 
 
+def clean_steps(steps: Iterable[Mapping[str, Any]], draft: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The draft's clean answers over all steps, and the number of the first step with an error
+    (None: none), from one pass over the questions."""
+    answers: dict[str, Any] = {}
+    first_invalid = None
+    for number, step in enumerate(steps, start=1):
+        clean_step, errors = clean(step["questions"], draft)
+        answers.update(clean_step)
+        if errors and first_invalid is None:
+            first_invalid = number
+    return answers, first_invalid
+
+
+def error_summary(questions: Iterable[Question], errors: Mapping[str, str]) -> list[dict[str, str]]:
+    """The errors in question order, each linked to the control to fix (the summary at the top)."""
+    return [{"text": q["text"], "error": errors[q["id"]], "target": first_input_id(q)}
+            for q in questions if q["id"] in errors]
+
+
 def first_input_id(question: Question) -> str:
     """The id of the control an error summary link should focus."""
     if question["kind"] == "integer":

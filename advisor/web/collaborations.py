@@ -270,14 +270,13 @@ def join_step(token: str, number: int) -> ResponseReturnValue:
         if not errors:
             if number < len(steps):
                 return redirect(url_for("collaboration_pages.join_step", token=token, number=number + 1))
-            for later, step in enumerate(steps, start=1):
-                if answer_rules.clean(step["questions"], to_draft(respondent.answers))[1]:
-                    return redirect(url_for("collaboration_pages.join_step", token=token, number=later, check=1))
+            invalid = answer_rules.clean_steps(steps, to_draft(respondent.answers))[1]
+            if invalid is not None:
+                return redirect(url_for("collaboration_pages.join_step", token=token, number=invalid, check=1))
             return redirect(url_for("collaboration_pages.join_done", token=token))
     elif request.args.get("check"):
         errors = answer_rules.clean(questions, draft)[1]
-    summary = [{"text": q["text"], "error": errors[q["id"]], "target": answer_rules.first_input_id(q)}
-               for q in questions if q["id"] in errors]
+    summary = answer_rules.error_summary(questions, errors)
     return render_template(
         "collaboration_step.html", collaboration=collaboration, respondent=respondent, token=token, steps=steps,
         number=number, step=steps[number - 1], draft=draft, errors=errors, error_summary=summary,

@@ -39,13 +39,6 @@ def _all_questions(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [question for step in steps for question in step["questions"]]
 
 
-def _first_invalid_step(steps: list[dict[str, Any]], draft: dict[str, Any]) -> int | None:
-    for number, step in enumerate(steps, start=1):
-        if answer_rules.clean(step["questions"], draft)[1]:
-            return number
-    return None
-
-
 @bp.context_processor
 def saved_link() -> dict[str, Any]:
     assessment_id = saved.saved_id()
@@ -101,7 +94,7 @@ def step(number: int) -> ResponseReturnValue:
         return _render_step(steps, number, draft, errors), 422
     if number < len(steps):
         return redirect(url_for("web.step", number=number + 1))
-    invalid = _first_invalid_step(steps, draft)
+    invalid = answer_rules.clean_steps(steps, draft)[1]
     if invalid is not None:
         return redirect(url_for("web.step", number=invalid, check=1))
     return redirect(url_for("web.advice"))
@@ -109,12 +102,7 @@ def step(number: int) -> ResponseReturnValue:
 
 def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any],
                  errors: dict[str, str]) -> str:
-    questions = steps[number - 1]["questions"]
-    summary = [
-        {"text": question["text"], "error": errors[question["id"]],
-         "target": answer_rules.first_input_id(question)}
-        for question in questions if question["id"] in errors
-    ]
+    summary = answer_rules.error_summary(steps[number - 1]["questions"], errors)
     return render_template(
         "step.html", steps=steps, number=number, step=steps[number - 1], draft=draft,
         errors=errors, error_summary=summary, is_last=number == len(steps),
@@ -125,10 +113,9 @@ def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any]
 def advice() -> ResponseReturnValue:
     steps = _steps()
     draft = load_draft()
-    invalid = _first_invalid_step(steps, draft)
+    clean, invalid = answer_rules.clean_steps(steps, draft)
     if invalid is not None:
         return redirect(url_for("web.step", number=invalid, check=1))
-    clean = answer_rules.clean(_all_questions(steps), draft)[0]
     lang = current_lang()
     try:
         result = get_advisor().engine.advise(clean, lang)
@@ -156,7 +143,7 @@ def resume(assessment_id: str) -> ResponseReturnValue:
     except storage.AssessmentNotFound:
         abort(404)
     replace_draft(draft)
-    invalid = _first_invalid_step(_steps(), draft)
+    invalid = answer_rules.clean_steps(_steps(), draft)[1]
     if status == "complete" and invalid is None:
         return redirect(url_for("web.advice"))
     return redirect(url_for("web.step", number=invalid or 1))
