@@ -151,15 +151,10 @@ class Engine:
                     raise PluginLoadError(
                         f"plugin '{plugin}': {hook_name} returned {type(item).__name__}, expected {kind.__name__}"
                     )
-                owner = self.owners.get((noun, item.id))
-                if owner is not None:
-                    raise PluginLoadError(
-                        f"{noun} '{item.id}' is defined by two plugins: '{owner}' and '{plugin}'"
-                    )
-                if noun == "question" and self._kinds.get(plugin) != "builtin" and "." not in item.id:
-                    raise PluginLoadError(
-                        f"plugin '{plugin}': question '{item.id}' must be namespaced, e.g. '{plugin}.{item.id}'"
-                    )
+                problem = registration_problem(
+                    noun, item.id, plugin, self.owners.get((noun, item.id)), self._kinds.get(plugin) == "builtin")
+                if problem is not None:
+                    raise PluginLoadError(f"plugin '{plugin}': {problem[0]} {problem[1]}")
                 self.owners[(noun, item.id)] = plugin
                 target[item.id] = item
 
@@ -168,12 +163,9 @@ class Engine:
         if not self.forms:
             problems.append("no collaboration forms are loaded (is the core rule pack missing or denied?)")
         for question in self.questions.values():
-            if question.step is not None and question.step not in self.steps:
-                owner = self.owners[("question", question.id)]
-                problems.append(
-                    f"plugin '{owner}': question '{question.id}': step: unknown step '{question.step}'"
-                    f" (known: {', '.join(self.steps)})"
-                )
+            unknown = unknown_step(question.id, question.step, self.steps)
+            if unknown is not None:
+                problems.append(f"plugin '{self.owners[('question', question.id)]}': {unknown[0]}: {unknown[1]}")
         for plugin, problem in self._call_at_startup(
             "validate_rules", questions=MappingProxyType(self.questions),
             forms=MappingProxyType(self.forms), risks=MappingProxyType(self.risk_definitions),
@@ -430,6 +422,25 @@ class Engine:
                 if item.severity not in SEVERITY_ORDER:
                     raise _ShapeError(f"risk '{item.id}' has unknown severity '{item.severity}'")
         return value
+
+
+def registration_problem(
+    noun: str, item_id: str, plugin: str, owner: str | None, builtin: bool
+) -> tuple[str, str] | None:
+    """(item, reason) start-up refuses when `plugin` registers this step, question, form or risk
+    and `owner` already did; None when it may. ``rules check`` reports the same before install."""
+    if owner is not None:
+        return f"{noun} '{item_id}'", f"is defined by two plugins: '{owner}' and '{plugin}'"
+    if noun == "question" and not builtin and "." not in item_id:
+        return f"question '{item_id}'", f"must be namespaced, e.g. '{plugin}.{item_id}'"
+    return None
+
+
+def unknown_step(question_id: str, step: str | None, steps: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(item, reason) when a question names a step nobody registered; None when it is known."""
+    if step is None or step in steps:
+        return None
+    return f"question '{question_id}'", f"step: unknown step '{step}' (known: {', '.join(steps)})"
 
 
 def _severity_rank(risk: RiskItem) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .conditions import RECOMMENDED, ConditionError, compile_condition
+from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
 from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
 
@@ -149,10 +150,9 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
     compiled: list[RulePack] = []
     for pack in usable:
         for entry in pack.data["questions"]:
-            if entry.get("step") and entry["step"] not in steps:
-                report.findings.append(Finding(
-                    "error", pack.file, f"question '{entry['id']}'",
-                    f"step: unknown step '{entry['step']}' (known: {', '.join(steps)})"))
+            unknown = unknown_step(entry["id"], entry.get("step") or None, steps)
+            if unknown is not None:
+                report.findings.append(Finding("error", pack.file, *unknown))
         try:
             pack.compile(questions, forms)
         except PackError as exc:
@@ -175,16 +175,9 @@ def _register(pack: RulePack, is_builtin: bool, owners: dict, tables: dict[str, 
     }
     for noun, items in definitions.items():
         for item in items:
-            owner = owners.get((noun, item.id))
-            if owner is not None and owner != pack.id:
-                problems.append(Finding(
-                    "error", pack.file, f"{noun} '{item.id}'",
-                    f"is defined by two plugins: '{owner}' and '{pack.id}'"))
-                continue
-            if noun == "question" and not is_builtin and "." not in item.id:
-                problems.append(Finding(
-                    "error", pack.file, f"question '{item.id}'",
-                    f"must be namespaced, e.g. '{pack.id}.{item.id}'"))
+            problem = registration_problem(noun, item.id, pack.id, owners.get((noun, item.id)), is_builtin)
+            if problem is not None:
+                problems.append(Finding("error", pack.file, *problem))
                 continue
             owners[(noun, item.id)] = pack.id
             tables[noun][item.id] = item
