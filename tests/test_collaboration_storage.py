@@ -39,15 +39,22 @@ def test_rounds_in_one_session_see_their_own_responses(app):
 def test_purge_erases_collaborations_with_their_responses(app):
     from datetime import timedelta
 
-    from advisor.storage.models import utcnow
+    from sqlalchemy import func, select
+
+    from advisor.storage.db import get_session
+    from advisor.storage.models import CollaborationRound, Respondent, utcnow
 
     with app.app_context():
         collaboration = store.create_collaboration("Oud")
         store.add_response(collaboration, GEMEENTE, label="A")
         assert store.purge_expired_collaborations(30) == 0
+        store.close_round(collaboration.id)
         assert store.purge_expired_collaborations(30, now=utcnow() + timedelta(days=31)) == 1
         with pytest.raises(store.CollaborationNotFound):
             store.get_collaboration(collaboration.id)
+        session = get_session()
+        for table in (Respondent, CollaborationRound):  # gone with it, not left behind
+            assert session.scalar(select(func.count()).select_from(table)) == 0, table.__name__
 
 
 def test_findings_file_problems_name_the_file_and_field(tmp_path: Path):

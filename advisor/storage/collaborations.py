@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -147,11 +148,14 @@ def purge_expired_collaborations(retention_days: int, *, now: datetime | None = 
         return 0
     session = session or get_session()
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    old = session.scalars(select(Collaboration).where(Collaboration.updated_at < cutoff)).all()
-    for collaboration in old:
-        session.delete(collaboration)
+    # One statement; the database removes their responses and rounds (ON DELETE CASCADE, with
+    # foreign keys on for SQLite in db.py). "fetch" drops the erased ones from this session too.
+    result = session.execute(
+        sql_delete(Collaboration).where(Collaboration.updated_at < cutoff),
+        execution_options={"synchronize_session": "fetch"},
+    )
     session.commit()
-    return len(old)
+    return int(result.rowcount or 0)
 
 
 # --- Responses -------------------------------------------------------------------------------
