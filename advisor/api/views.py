@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -63,13 +63,19 @@ def ruleset_dict() -> dict[str, Any]:
             "packs": [{"id": p.id, "version": p.version} for p in ruleset.packs]}
 
 
+def _once_per_language(name: str, lang: str, build: Callable[[str], Any]) -> Any:
+    """``build(lang)``, built once per language and app: it depends only on the loaded plugins,
+    which do not change while the app runs."""
+    cache = get_advisor().cache
+    key = (name, lang)
+    if key not in cache:
+        cache[key] = build(lang)
+    return cache[key]
+
+
 def questionnaire_data(lang: str) -> dict[str, Any]:
-    """The questionnaire in one language, built once per language and app."""
-    advisor = get_advisor()
-    key = ("questionnaire", lang)
-    if key not in advisor.cache:
-        advisor.cache[key] = _build_questionnaire(lang)
-    return advisor.cache[key]
+    """The questionnaire in one language: steps, questions, options and help texts."""
+    return _once_per_language("questionnaire", lang, _build_questionnaire)
 
 
 def _build_questionnaire(lang: str) -> dict[str, Any]:
@@ -97,17 +103,14 @@ def _build_questionnaire(lang: str) -> dict[str, Any]:
 
 
 def forms_data(lang: str) -> dict[str, Any]:
-    """The forms in one language, built once per language and app (like the questionnaire)."""
-    advisor = get_advisor()
-    key = ("forms", lang)
-    if key not in advisor.cache:
-        advisor.cache[key] = _build_forms(lang)
-    return advisor.cache[key]
+    """The forms in one language, from light to heavy."""
+    return _once_per_language("forms", lang, _build_forms)
 
 
 def forms_by_id(lang: str) -> dict[str, dict[str, Any]]:
     """The forms in one language, by id: what the pages look a recommended form up in."""
-    return {form["id"]: form for form in forms_data(lang)["forms"]}
+    return _once_per_language(
+        "forms_by_id", lang, lambda lang: {form["id"]: form for form in forms_data(lang)["forms"]})
 
 
 def _build_forms(lang: str) -> dict[str, Any]:
