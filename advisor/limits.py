@@ -1,9 +1,9 @@
 """Abuse limits per client with Flask-Limiter: writes and advice are limited, reads are not.
 
 Counts live in memory per worker by default (``memory-sweep://``, below); give
-``RATELIMIT_STORAGE_URI`` a ``redis://`` URL to share them across gunicorn workers and hosts. When Redis cannot be reached
-the limits fall back to counting in memory per worker (and go back to Redis when it returns),
-so a Redis outage never turns requests into 500s.
+``RATELIMIT_STORAGE_URI`` a ``redis://`` URL to share them across gunicorn workers and hosts.
+When Redis cannot be reached the limits fall back to counting in memory per worker (and go back
+to Redis when it returns), so a Redis outage never turns requests into 500s.
 
 The in-memory default is ``memory-sweep://``: the `limits` package's memory storage, except that
 expired counters are swept at most once a second on the request's own thread. The stock

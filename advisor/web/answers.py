@@ -76,7 +76,9 @@ def clean(questions: Iterable[Question], draft: Mapping[str, Any]) -> tuple[dict
     return answers, errors
 
 
-def clean_steps(steps: Iterable[Mapping[str, Any]], draft: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+def clean_steps(
+    steps: Iterable[Mapping[str, Any]], draft: Mapping[str, Any]
+) -> tuple[dict[str, Any], int | None]:
     """The draft's clean answers over all steps, and the number of the first step with an error
     (None: none), from one pass over the questions."""
     answers: dict[str, Any] = {}
