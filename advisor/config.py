@@ -8,6 +8,7 @@ and list settings also accept a comma-separated string.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -72,14 +73,25 @@ def load(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 
 def _instance_secret(app: Flask) -> str:
-    path = Path(app.instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    import secrets
+    """The instance folder's secret, created once and then read by every worker and restart.
 
+    Workers that start together race to create it: each writes its own temporary file (owner
+    only) and hard-links it into place, which fails when another was first, so all read one key.
+    """
+    path = Path(app.instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"secret_key.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker's key is in place: use it
+    finally:
+        tmp.unlink(missing_ok=True)
     return path.read_text().strip()
