@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
 from .assessment_schemas import storable_label
-from .schemas import ANSWER_VALUE_DOC, LANGS, AdviceSchema, CompletenessSchema
+from .schemas import ANSWER_VALUE_DOC, LANGS, AdviceSchema, CompletenessSchema, RiskShapedSchema
 
 
 PLAIN_TEXT = "[^\\u0000-\\u001f\\u007f]*"
@@ -120,13 +120,7 @@ class QuestionComparisonSchema(Schema):
         "description": "A choice without a majority: settled toward the option with the lightest advice."})
 
 
-class FindingSchema(Schema):
-    id = fields.String(required=True)
-    severity = fields.String(required=True, validate=validate.OneOf(["critical", "warning", "info"]))
-    title = fields.String(required=True)
-    why = fields.String(required=True)
-    advice = fields.String(required=True, metadata={"description": "What to do about it."})
-    source = fields.String(required=True)
+class FindingSchema(RiskShapedSchema):
     question = fields.String(allow_none=True, required=True)
     answers = fields.List(fields.Nested(SideSchema), required=True)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from ..model import SEVERITY_ORDER
 from .answers_spec import AnswersField
 from .fastdump import compile_dump
 
@@ -143,13 +144,18 @@ class TriggerSchema(Schema):
     answer_text = fields.String(required=True)
 
 
-class RiskSchema(Schema):
+class RiskShapedSchema(Schema):
+    """What a risk and a collaboration's finding share: the card a manager reads."""
+
     id = fields.String(required=True)
-    severity = fields.String(required=True, validate=validate.OneOf(["critical", "warning", "info"]))
+    severity = fields.String(required=True, validate=validate.OneOf(list(SEVERITY_ORDER)))
     title = fields.String(required=True)
     why = fields.String(required=True)
     advice = fields.String(required=True, metadata={"description": "What to do about it."})
     source = fields.String(required=True)
+
+
+class RiskSchema(RiskShapedSchema):
     pack = fields.String(required=True)
     triggers = fields.List(fields.Nested(TriggerSchema), required=True,
                            metadata={"description": "The answers that made the risk fire."})
