@@ -171,3 +171,17 @@ def test_power_steering_names_the_power_that_is_there(app):
     assert "pushed through" in risk["why"]
     assert "strongest" not in risk["why"] and "decides alone" not in risk["why"]
     assert "{reasons}" not in risk["why"]
+
+
+def test_cli_advice_lists_risks_not_checked_and_the_informal_layer(runner, tmp_path):
+    import json
+    few = tmp_path / "few.json"
+    few.write_text(json.dumps({"lang": "en", "answers": REQUIRED}))
+    out = runner.invoke(args=["advice", str(few)]).output
+    assert "Risks: none of those checked" in out and "Risks: none\n" not in out
+    assert "Not checked (skipped questions decide them):" in out
+    assert "[critical] No room from the top (no_mandate): Do boards and managers give professionals room" in out
+    layered = tmp_path / "layered.json"
+    layered.write_text(json.dumps({"lang": "en", "answers": {**LASTING_NETWORK, "key_people": "yes"}}))
+    assert "Keep the informal layer: The professionals already know each other" in runner.invoke(
+        args=["advice", str(layered)]).output
