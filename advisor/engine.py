@@ -111,6 +111,8 @@ class Engine:
         self._position = {q.id: i for i, q in enumerate(self.ordered_questions)}
         self._options = {qid: _OptionIndex.of(q) for qid, q in self.questions.items()}
         self._trigger_cache: dict[tuple[str, str, str | int], Trigger] = {}
+        self._unchecked_cache: dict[tuple[str, tuple[str, ...], str], UncheckedRisk] = {}
+        """Risks not checked as the advice shows them, by (risk, skipped questions, language)."""
         self.ruleset = self._fingerprint()
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
@@ -304,16 +306,25 @@ class Engine:
         for impl in self._risk_impls:
             if impl.unchecked is None:
                 continue
-            for risk_id, skipped in impl.unchecked(answers, recommended):
+            for risk_id, skipped in impl.unchecked(answers, recommended, fired):
                 if risk_id in fired or risk_id in found or not skipped:
                     continue
-                definition = self.risk_definitions[risk_id]
-                ordered = sorted(skipped, key=self._position.__getitem__)
-                found[risk_id] = UncheckedRisk(
-                    id=risk_id, severity=definition.severity, title=localize(definition.title, lang),
-                    questions=tuple(SkippedQuestion(q, localize(self.questions[q].text, lang)) for q in ordered),
-                )
+                key = (risk_id, skipped, lang)
+                item = self._unchecked_cache.get(key)
+                if item is None:
+                    item = self._unchecked_item(risk_id, skipped, lang)
+                    if len(self._unchecked_cache) < TRIGGER_CACHE_SIZE:
+                        self._unchecked_cache[key] = item
+                found[risk_id] = item
         return tuple(sorted(found.values(), key=_severity_rank))
+
+    def _unchecked_item(self, risk_id: str, skipped: Sequence[str], lang: str) -> UncheckedRisk:
+        definition = self.risk_definitions[risk_id]
+        ordered = sorted(skipped, key=self._position.__getitem__)
+        return UncheckedRisk(
+            id=risk_id, severity=definition.severity, title=localize(definition.title, lang),
+            questions=tuple(SkippedQuestion(q, localize(self.questions[q].text, lang)) for q in ordered),
+        )
 
     def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
         """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""

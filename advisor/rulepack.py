@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -489,8 +489,11 @@ class RulePack:
                 found.append(finding)
         return found
 
-    def unchecked_risks(self, answers: Answers, recommended: str) -> list[tuple[str, tuple[str, ...]]]:
-        """(risk id, skipped questions) for each risk whose firing the skipped answers decide.
+    def unchecked_risks(
+        self, answers: Answers, recommended: str, fired: Container[str] = ()
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """(risk id, skipped questions) for each risk, not among `fired`, whose firing the
+        skipped answers decide.
 
         Not a hook: the engine asks rule packs directly, because only their conditions can be
         read this way (a Python plugin's risks are code)."""
@@ -499,6 +502,8 @@ class RulePack:
         context = _with_recommended(answers, recommended)
         found = []
         for risk in self._risks:
+            if risk.finding.id in fired:
+                continue
             result = risk.open(context)
             if isinstance(result, frozenset):
                 found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))

@@ -91,9 +91,19 @@ def _entry(compiler: _Compiler, key: str, value: Any, path: str) -> OpenTest:
     needs = () if known_when_skipped else tuple(q for q in condition.reads if q != RECOMMENDED)
     test = condition.test
 
+    if not needs:
+        return test
+    if len(needs) == 1:  # the usual case: one question, tested without building a set
+        only, unknown = needs[0], frozenset(needs)
+
+        def one(ctx: Mapping[str, Any]) -> Maybe:
+            return test(ctx) if only in ctx else unknown
+
+        return one
+
     def leaf(ctx: Mapping[str, Any]) -> Maybe:
-        skipped = frozenset(qid for qid in needs if qid not in ctx)
-        return skipped or test(ctx)
+        missing = [qid for qid in needs if qid not in ctx]
+        return frozenset(missing) if missing else test(ctx)
 
     return leaf
 
