@@ -165,11 +165,17 @@ def test_a_risks_why_names_only_the_reasons_that_fired(app):
 
 
 def test_power_steering_names_the_power_that_is_there(app):
-    advice = advise(app.test_client(), {**LASTING_NETWORK, "change_type": "system_change",
-                                        "enforcement": "often", "power_balance": "balanced"})
-    risk = next(r for r in advice["risks"] if r["id"] == "power_steering")
-    assert "pushed through" in risk["why"]
-    assert "strongest" not in risk["why"] and "decides alone" not in risk["why"]
+    """Also where the goal is known but the route is not (003 calls that a system change too)."""
+    client = app.test_client()
+    dominant = advise(client, {**LASTING_NETWORK, "change_type": "known_goal", "power_balance": "one_dominant"})
+    risk = next(r for r in dominant["risks"] if r["id"] == "power_steering")
+    assert "One party is clearly the strongest." in risk["why"]
+    assert "pushed through" not in risk["why"] and "decides alone" not in risk["why"]
+    assert {t["question"] for t in risk["triggers"]} == {"change_type", "power_balance"}
+    pushed = advise(client, {**LASTING_NETWORK, "change_type": "system_change", "enforcement": "often",
+                             "power_balance": "balanced"})
+    risk = next(r for r in pushed["risks"] if r["id"] == "power_steering")
+    assert "pushed through" in risk["why"] and "strongest" not in risk["why"]
     assert "{reasons}" not in risk["why"]
 
 
