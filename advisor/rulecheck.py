@@ -27,7 +27,7 @@ from typing import Any, Literal
 from .conditions import RECOMMENDED, ConditionError, compile_condition
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
-from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
+from .rulepack import ITEM_NAMES, REASONS, PackError, RulePack, load_pack, missing_languages
 
 Level = Literal["error", "warning"]
 MAX_GROUPS = 4096
@@ -213,6 +213,13 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
                 blocked = never_fires(when, questions, forms)
                 if blocked is not None:
                     warn(item, f"reasons[{i}] can never hold: {blocked}")
+            if section == "risks":
+                placeholder = sorted(lang for lang, text in entry["why"].items() if REASONS in text)
+                if placeholder and not entry.get("reasons"):
+                    warn(item, f"why: {REASONS} in {', '.join(placeholder)} but the risk has no reasons")
+                elif placeholder and len(placeholder) != len(entry["why"]):
+                    warn(item, f"why: {REASONS} in {', '.join(placeholder)} only; the reasons then stand "
+                               "in another place in the other language")
     return found
 
 

@@ -4,7 +4,8 @@ An advice on the required answers alone must not read as "no risks": a risk that
 only because the questions it looks at were skipped is *not checked*, not absent. This module
 compiles a ``when`` table a second time, in Kleene's three-valued logic: every single-question
 test is compiled by :mod:`advisor.conditions` itself (so both readings agree on answered
-questions) and says "unknown" while its question is unanswered; ``all``, ``any`` and ``not``
+questions) and says "unknown" while its question is unanswered (``answered`` tests too: answering
+changes them); ``all``, ``any`` and ``not``
 combine True, False and unknown. An unknown result is the set of skipped questions it hangs on
 (a branch that is False already drops out), so the advice can name the questions that would
 decide the risk. Pure Python, no Flask.
@@ -87,8 +88,7 @@ def _entry(compiler: _Compiler, key: str, value: Any, path: str) -> OpenTest:
 
         return negated
     condition = compiler.entry(key, value, path)
-    known_when_skipped = isinstance(value, Mapping) and set(value) == {"answered"}
-    needs = () if known_when_skipped else tuple(q for q in condition.reads if q != RECOMMENDED)
+    needs = tuple(q for q in condition.reads if q != RECOMMENDED)
     test = condition.test
 
     if not needs:
