@@ -70,6 +70,14 @@ def compile_condition(
     return compiler.table(when, path)
 
 
+def compile_entry(
+    key: str, value: Any, questions: Mapping[str, Question], forms: Mapping[str, Form], *, path: str
+) -> Condition:
+    """One entry of a risk's or condition's ``when`` table on its own: a test of one question, or
+    of the recommended form (``all``/``any``/``not`` are for the caller to combine)."""
+    return _Compiler(questions, forms, allow_advice=True).entry(key, value, path)
+
+
 class _Compiler:
     def __init__(
         self, questions: Mapping[str, Question], forms: Mapping[str, Form], allow_advice: bool

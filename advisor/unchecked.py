@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .conditions import RECOMMENDED, ConditionError, _Compiler
+from .conditions import RECOMMENDED, compile_entry
 from .model import Form, Question
 
 Maybe = bool | frozenset[str]
@@ -31,7 +31,7 @@ def compile_open(
     """The three-valued reading of `when` (which :func:`compile_condition` already accepted)."""
     if when is None:
         return _true
-    return _table(_Compiler(questions, forms, allow_advice=True), when, path)
+    return _table(questions, forms, when, path)
 
 
 def all_of(tests: list[OpenTest]) -> OpenTest:
@@ -70,24 +70,29 @@ def _true(_: Mapping[str, Any]) -> Maybe:
     return True
 
 
-def _table(compiler: _Compiler, when: Mapping[str, Any], path: str) -> OpenTest:
-    parts = [_entry(compiler, key, value, f"{path}.{key}") for key, value in when.items()]
+When = Mapping[str, Any]
+"""A `when` table as written in a pack."""
+
+
+def _table(questions: Mapping[str, Question], forms: Mapping[str, Form], when: When, path: str) -> OpenTest:
+    parts = [_entry(questions, forms, key, value, f"{path}.{key}") for key, value in when.items()]
     return parts[0] if len(parts) == 1 else all_of(parts)
 
 
-def _entry(compiler: _Compiler, key: str, value: Any, path: str) -> OpenTest:
+def _entry(questions: Mapping[str, Question], forms: Mapping[str, Form], key: str, value: Any,
+           path: str) -> OpenTest:
     if key in ("all", "any"):
-        parts = [_table(compiler, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        parts = [_table(questions, forms, item, f"{path}[{i}]") for i, item in enumerate(value)]
         return all_of(parts) if key == "all" else any_of(parts)
     if key == "not":
-        inner = _table(compiler, value, path)
+        inner = _table(questions, forms, value, path)
 
         def negated(ctx: Mapping[str, Any]) -> Maybe:
             found = inner(ctx)
             return found if isinstance(found, frozenset) else not found
 
         return negated
-    condition = compiler.entry(key, value, path)
+    condition = compile_entry(key, value, questions, forms, path=path)
     needs = tuple(q for q in condition.reads if q != RECOMMENDED)
     test = condition.test
 
@@ -108,4 +113,4 @@ def _entry(compiler: _Compiler, key: str, value: Any, path: str) -> OpenTest:
     return leaf
 
 
-__all__ = ["ConditionError", "Maybe", "OpenTest", "all_of", "any_of", "compile_open"]
+__all__ = ["Maybe", "OpenTest", "all_of", "any_of", "compile_open"]

@@ -235,8 +235,9 @@ class AdviceSchema(ResponseSchema):
                   "advised; null unless the request asked for them."},
     )
     not_checked = fields.List(fields.Nested(NotCheckedSchema), required=True, metadata={
-        "description": "Risks that could not be checked because the questions that decide them were "
-                       "skipped, most severe first; an empty `risks` list only reassures when this is empty too."})
+        "description": "Risks that could not be checked because the questions that decide them "
+                       "were skipped, most severe first; an empty `risks` list only reassures "
+                       "when this is empty too."})
     informal_layer = fields.Nested(ConditionSchema, allow_none=True, required=True, metadata={
         "description": "When a heavier form is advised where professionals already know each other: "
                        "keep that informal layer under the heavier form (null otherwise)."})
