@@ -191,3 +191,14 @@ def test_cli_advice_lists_risks_not_checked_and_the_informal_layer(runner, tmp_p
     layered.write_text(json.dumps({"lang": "en", "answers": {**LASTING_NETWORK, "key_people": "yes"}}))
     assert "Keep the informal layer: The professionals already know each other" in runner.invoke(
         args=["advice", str(layered)]).output
+
+
+def test_openapi_documents_the_new_advice_fields(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    advice = spec["components"]["schemas"]["Advice"]
+    assert {"not_checked", "informal_layer"} <= set(advice["required"])
+    layer = advice["properties"]["informal_layer"]
+    assert {"$ref": "#/components/schemas/Condition"} in layer["anyOf"]
+    assert any(option.get("nullable") for option in layer["anyOf"])
+    unchecked = spec["components"]["schemas"]["NotChecked"]
+    assert set(unchecked["required"]) == {"id", "severity", "title", "questions"}
