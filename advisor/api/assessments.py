@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .. import storage
+from ..storage.guard import DatabaseFileChanged
 from ..extension import get_advisor
 from ..storage import idempotency
 from . import assessment_schemas as schemas
@@ -36,7 +37,7 @@ blp = Blueprint(
 )
 blp.before_request(require_json_body)
 
-DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError)
+DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError, DatabaseFileChanged)
 RETRY_AFTER_S = 10
 NOT_FOUND = "No assessment with this id: it was never stored, was erased, or has expired."
 
