@@ -56,6 +56,8 @@ def test_patch_with_a_stale_if_match_is_412_with_the_current_version_and_changes
     assert api.patch(url, json={"label": "x"}, headers={"If-Match": "*"}).status_code == 200
     problem(api.patch(url, json={"label": "y"}, headers={"If-Match": 'W/"4"'}), 412)
     problem(api.patch(url, json={"label": "y"}, headers={"If-Match": '"not-ours"'}), 412)
+    problem(api.patch(url, json={"label": "y"}, headers={"If-Match": 'W/"", ""'}), 412)   # was a 500
+    problem(api.patch(url, json={"label": "y"}, headers={"If-Match": '"²"'}), 412)
     assert api.patch(url, json={"label": "no precondition"}).status_code == 200   # as before
 
 
@@ -76,7 +78,7 @@ def test_a_retried_create_with_an_idempotency_key_returns_the_first_record(api, 
     assert again.json["id"] == first.json["id"] and again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     other = api.post(BASE, json={"answers": REQUIRED, "label": "Zuid"}, headers=headers)
-    assert problem(other, 422)["errors"] == {"Idempotency-Key": ["used before with another body"]}
+    assert problem(other, 409)["errors"] == {"Idempotency-Key": ["used before with another body"]}
     assert api.post(BASE, json={"answers": REQUIRED}, headers={"Idempotency-Key": "x" * 256}).status_code == 400
     # The same key on another route is another request; without a key every POST creates.
     assert api.post("/api/v1/collaborations", json={"name": "Noord"}, headers=headers).status_code == 201

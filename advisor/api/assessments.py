@@ -98,7 +98,7 @@ ERASED_SINCE = "The record this Idempotency-Key made has been erased since."
     "Location": {"description": "The assessment's private URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
-@blp.problems(BAD_BODY, INVALID, KEY_REUSED, CONFLICT, UNAVAILABLE)
+@blp.problems(BAD_BODY, INVALID, KEY_REUSED, UNAVAILABLE)
 def create_assessment(body: dict[str, Any]):
     """Store answers, finished or not; complete answers come back with their advice."""
     key = request_key("assessments", body)

@@ -63,6 +63,8 @@ NOTHING_TO_CLOSE = {409: "No response of the open round is complete."}
 ROUND_CLOSED = {409: "The open round already has a response with this label, the response belongs to a closed "
                      "round, or the write collided with a concurrent one."}
 ERASED_SINCE = "The record this Idempotency-Key made has been erased since."
+NEW_RESPONSE_CONFLICT = {409: "The open round already has a response with this label, or the Idempotency-Key "
+                              "was used before with another body (or its response was erased since)."}
 
 
 blp.after_request(private)          # collaborations are personal: no shared cache may keep them
@@ -180,7 +182,7 @@ def history_entry(entry: store.HistoryEntry) -> dict[str, Any]:
     "Location": {"description": "The coordinator's private URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
-@blp.problems(BAD_BODY, INVALID, KEY_REUSED, CONFLICT, UNAVAILABLE)
+@blp.problems(BAD_BODY, INVALID, KEY_REUSED, UNAVAILABLE)
 def create_collaboration(body: dict[str, Any]):
     """Start a collaboration: its coordinator URL and the invitation to send the partners."""
     lang = pick_lang(body.get("lang"))
@@ -264,7 +266,7 @@ def _add_response(body: dict[str, Any], collaboration: store.Collaboration, scop
     "Location": {"description": "The response's URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
-@blp.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, KEY_REUSED, UNAVAILABLE)
+@blp.problems(BAD_BODY, NO_COLLABORATION, NEW_RESPONSE_CONFLICT, INVALID, UNAVAILABLE)
 def add_response(body: dict[str, Any], collaboration_id: str):
     """Add a partner's answers (finished or not) to the open round, under its label."""
     with problems():
@@ -370,7 +372,7 @@ def read_invitation(token: str):
                  "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
 @invitations.doc(parameters=[IDEMPOTENCY_KEY])
-@invitations.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, KEY_REUSED, UNAVAILABLE)
+@invitations.problems(BAD_BODY, NO_COLLABORATION, NEW_RESPONSE_CONFLICT, INVALID, UNAVAILABLE)
 def respond(body: dict[str, Any], token: str):
     """Answer the questionnaire under your own label (role or organisation); drafts allowed."""
     with problems(NO_INVITATION):

@@ -7,11 +7,12 @@ with the current ETag. Without ``If-Match`` writes work as before: changes to di
 are merged atomically, the last change to the same answer wins.
 
 A create sent with ``Idempotency-Key`` is made once: the same key with the same body answers
-the first record again (``Idempotent-Replayed: true``), with another body 422.
+the first record again (``Idempotent-Replayed: true``), with another body 409.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,10 +34,10 @@ IF_MATCH = {
 }
 IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX, "pattern": "^[!-~]+$"},
     "description": "A key of your choosing (a UUID) to make a retried create safe: the same key with the "
                    f"same body within {idempotency.KEEP_HOURS} hours answers the record the first request "
-                   "made (with `Idempotent-Replayed: true`), never a second one; with another body it is a 422.",
+                   "made (with `Idempotent-Replayed: true`), never a second one; with another body it is a 409.",
 }
 ETAG = {"ETag": {"description": "The stored version: send it back in `If-Match` to change exactly this version.",
                  "schema": {"type": "string"}}}
@@ -47,7 +48,12 @@ CREATED_HEADERS = {
 }
 STALE = {412: "If-Match names another version than the stored one: nothing was changed."}
 CONFLICT = {409: "The write collided with a concurrent one; read again and retry."}
-KEY_REUSED = {422: "The Idempotency-Key was used before with another body."}
+KEY_REUSED = {409: "The Idempotency-Key was used before with another body (or the record it made was "
+                   "erased since), or the write collided with a concurrent one."}
+
+
+VERSION_TAG = re.compile(r"[0-9]{1,18}")
+"""What our entity tags hold: a version number (ASCII digits: ``isdigit`` accepts ``²``)."""
 
 
 def etag(version: int) -> str:
@@ -64,7 +70,7 @@ def expected_versions() -> frozenset[int] | None:
     condition = request.if_match
     if not request.headers.get("If-Match") or condition.star_tag:
         return None
-    return frozenset(int(tag) for tag in condition.as_set() if tag.isascii() and tag.isdigit())
+    return frozenset(int(tag) for tag in condition.as_set() if isinstance(tag, str) and VERSION_TAG.fullmatch(tag))
 
 
 def request_key(scope: str, body: Any) -> idempotency.RequestKey | None:
@@ -83,7 +89,7 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 
 @contextmanager
 def write_problems() -> Iterator[None]:
-    """The storage's refusals of a write as problem details: 412, 409 and 422."""
+    """The storage's refusals of a write as problem details: 412 and 409."""
     try:
         yield
     except concurrency.VersionMismatch as exc:
@@ -97,7 +103,7 @@ def write_problems() -> Iterator[None]:
     except concurrency.WriteConflict:
         abort(409, message="This collided with a change made at the same moment: read it again and retry.")
     except idempotency.KeyReused:
-        abort(422, message="This Idempotency-Key was used before with another body: use a new key for "
+        abort(409, message="This Idempotency-Key was used before with another body: use a new key for "
                            "a new request.",
               errors={"Idempotency-Key": ["used before with another body"]})
 
