@@ -59,7 +59,9 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form without a Referer from
+    # this site, and the secret in a private link's path still never reaches another site.
+    headers.setdefault("Referrer-Policy", "same-origin")
     if not is_embed_path(request.path):
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors' older twin; CSP decides for /embed/
     return response

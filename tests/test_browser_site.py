@@ -6,6 +6,8 @@ the CSP), the statements one click from every page, and reflow at 320 px."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -208,3 +210,42 @@ def test_embedded_questionnaire_in_an_iframe_on_another_port(browser, tmp_path_f
                 page.goto(other_url)
             assert page.frames[1].locator(".advisor-theme").count() == 0  # the browser shows its own error page
             context.close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[str, str]:
+    """A throw-away certificate for 127.0.0.1 (openssl), for the HTTPS test server."""
+    require(shutil.which("openssl") is not None, "openssl is missing (scripts/setup-browser)")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+def test_forms_work_over_https_in_the_page_and_in_a_frame(browser, tmp_path_factory):
+    """Over HTTPS Flask-WTF also wants a same-site Referer on every form; a Referrer-Policy of
+    no-referrer made browsers leave it out, so every step was refused as an expired session."""
+    certificate = self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    config = app_config(tmp_path_factory, FRAME_ANCESTORS=["https://127.0.0.1"])
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True, ssl_context=certificate)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"https://127.0.0.1:{server.server_port}"
+        context = browser.new_context(locale="nl-NL", ignore_https_errors=True)
+        page = context.new_page()
+        for path in ("/steps/1", "/embed/steps/1"):
+            page.goto(base + path)
+            for question in page.locator("fieldset").all():
+                choice = question.locator("input[type=radio], input[type=checkbox]").first
+                if choice.count() and not choice.is_checked():
+                    question.locator(f"label[for='{choice.get_attribute('id')}']").click()
+            with page.expect_navigation():
+                page.locator("button[value=next]").click()
+            assert page.url == f"{base}{path[:-1]}2", page.locator("h1").inner_text()
+        # The Referer goes to this site only: a private link's secret never reaches another one.
+        assert page.request.get(base + "/").headers["referrer-policy"] == "same-origin"
+        context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
