@@ -118,6 +118,7 @@ def test_advice_page_in_both_themes_follows_their_tokens(browser, themed):
     assert not contrast["violations"], [n["target"] for v in contrast["violations"] for n in v["nodes"]][:5]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"advice-theme-{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"advice-theme-{name}-top.png"))
     page.context.close()
 
 
@@ -156,7 +157,8 @@ def portal(app_url: str, path: str = "/embed/") -> Response:
     html = f"""<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Portaal</title>
 <script src="{app_url}/static/js/embed-parent.js" defer></script></head>
-<body><h1>Gemeente Polderstad</h1>
+<body style="margin: 0 auto; max-width: 60rem; font-family: sans-serif"><h1>Gemeente Polderstad</h1>
+<p>Werkt jouw organisatie samen in de wijk? Kijk welke vorm daarbij past.</p>
 <iframe data-samenwerkingswijzer title="Samenwerkingswijzer" src="{app_url}{path}"
         style="width: 100%; height: 150px; border: 0"></iframe></body></html>"""
     return Response(html, mimetype="text/html")
@@ -176,7 +178,7 @@ class Portal:
 def test_embedded_questionnaire_in_an_iframe_on_another_port(browser, tmp_path_factory):
     allowed, refused, unframeable = Portal(), Portal(), Portal("/steps/1")
     with serve(allowed) as allowed_url, serve(refused) as refused_url, serve(unframeable) as other_url:
-        config = app_config(tmp_path_factory, FRAME_ANCESTORS=[allowed_url, other_url])
+        config = app_config(tmp_path_factory, FRAME_ANCESTORS=[allowed_url, other_url], **THEMES["polderstad"])
         with serve(create_app(config)) as app_url:
             allowed.app_url = refused.app_url = unframeable.app_url = app_url
             context = browser.new_context(locale="nl-NL", viewport={"width": 900, "height": 700})
@@ -194,6 +196,8 @@ def test_embedded_questionnaire_in_an_iframe_on_another_port(browser, tmp_path_f
             inner = page.frames[1].evaluate("() => document.documentElement.getBoundingClientRect().height")
             outer = page.evaluate("() => document.querySelector('iframe').getBoundingClientRect().height")
             assert abs(inner - outer) <= 2, (inner, outer)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "embed-portal.png"), full_page=True)
             frame.get_by_role("link", name="Begin met de vragen").click()
             expect(frame.locator(".progress-text")).to_contain_text("Stap 1 van")
             assert page.frames[1].url == f"{app_url}/embed/steps/1"
