@@ -249,3 +249,24 @@ def test_embedded_session_cookie_can_be_sent_from_another_site_over_https(embed_
         assert sent.status_code == 302, (path, text(sent)[:200])
     plain = embed_client.application.test_client().get("/embed/steps/1")  # over http a browser refuses SameSite=None without Secure
     assert "SameSite=Lax" in plain.headers["Set-Cookie"]
+
+
+def test_embedded_language_choice_survives_in_a_frame_over_https(embed_client):
+    response = embed_client.get("/embed/language/en?next=/embed/", base_url="https://advisor.example")
+    assert response.location == "/embed/"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "SameSite=None" in cookie and "Secure" in cookie
+    assert "SameSite=Lax" in embed_client.get("/language/en", base_url="https://advisor.example").headers["Set-Cookie"]
+
+
+def test_links_made_to_be_shared_lead_to_the_full_site(embed_client):
+    """A private link or an invitation copied inside the frame is opened outside it."""
+    fill_all_steps(embed_client)
+    token = csrf_token(embed_client, "/embed/c/new")
+    created = embed_client.post("/embed/c/new", data={"csrf_token": token, "name": "Wijkaanpak"})
+    assert created.status_code == 302 and created.location.startswith("/embed/c/")
+    html = text(embed_client.get(created.location))
+    assert "http://localhost/join/" in html and "http://localhost/embed/join/" not in html
+    advice = text(embed_client.get("/embed/advice"))
+    saved = re.search(r'id="saved-link"[^>]*value="([^"]+)"', advice) or re.search(r'value="([^"]+)"[^>]*id="saved-link"', advice)
+    assert saved and saved.group(1).startswith("http://localhost/a/"), saved

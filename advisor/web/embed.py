@@ -69,10 +69,33 @@ def embedded_endpoint(endpoint: str) -> str:
 
 
 class Flask(flask.Flask):
-    """Flask whose ``url_for`` keeps an embedded page's links and redirects inside ``/embed``."""
+    """Flask whose ``url_for`` keeps an embedded page's links and redirects inside ``/embed``.
+
+    Full URLs (``_external=True``) are the links made to be shared, such as a private link or a
+    collaboration's invitation: those lead to the full site, outside anyone's frame.
+    """
 
     def url_for(self, endpoint: str, *args: Any, **values: Any) -> str:  # type: ignore[override]
-        return super().url_for(embedded_endpoint(endpoint), *args, **values)
+        if not values.get("_external"):
+            endpoint = embedded_endpoint(endpoint)
+        return super().url_for(endpoint, *args, **values)
+
+
+def cookies_for_a_frame(response: flask.Response) -> flask.Response:
+    """Over HTTPS an embedded page's cookies (the language) must be ``SameSite=None; Secure``:
+    inside another site's frame the browser sends no Lax cookie. The session cookie is set
+    later, by ``advisor.sessions``, the same way."""
+    if not (is_embedded() and request.is_secure):
+        return response
+    cookies = response.headers.getlist("Set-Cookie")
+    if cookies:
+        response.headers.setlist("Set-Cookie", [_cross_site(cookie) for cookie in cookies])
+    return response
+
+
+def _cross_site(cookie: str) -> str:
+    parts = [part for part in cookie.split("; ") if not part.lower().startswith(("samesite=", "secure"))]
+    return "; ".join([*parts, "Secure", "SameSite=None"])
 
 
 def register(app: flask.Flask, blueprints: list[flask.Blueprint]) -> None:
@@ -81,6 +104,8 @@ def register(app: flask.Flask, blueprints: list[flask.Blueprint]) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint, name=EMBEDDED_BLUEPRINTS[blueprint.name],
                                url_prefix=EMBED_PREFIX + (blueprint.url_prefix or ""))
+
+    app.after_request(cookies_for_a_frame)
 
     @app.context_processor
     def embed_context() -> dict[str, Any]:
