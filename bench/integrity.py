@@ -169,7 +169,8 @@ def retried_creates(base: str, keys: int) -> None:
     acknowledged = sum(status(r) == 201 for group in results for r in group)
     ids = [r.json()["id"] for group in results for r in group if status(r) == 201]
     records = set(ids)
-    present = {rid for rid in records if requests.get(f"{base}/api/v1/assessments/{rid}", timeout=30).status_code == 200}
+    present = {rid for rid in records
+               if requests.get(f"{base}/api/v1/assessments/{rid}", timeout=30).status_code == 200}
     found = sum(rid in present for rid in ids)
     if len(records) != keys:
         FAILURES.append(f"{keys} idempotency keys made {len(records)} records")
@@ -247,7 +248,8 @@ def file_deleted(instance: Path) -> None:
     found = sum(requests.get(f"{server.base}/api/v1/assessments/{rid}", timeout=30).status_code == 200
                 for rid in acknowledged_after)
     server.stop()
-    ROWS.append(("SQLite file deleted after 200 creates: creates sent after it", len(after), len(acknowledged_after), found,
+    ROWS.append(("SQLite file deleted after 200 creates: creates sent after it", len(after),
+                 len(acknowledged_after), found,
                  f"answers after the delete: {sorted({c for c, _ in after})}, /health {health}"))
 
 
