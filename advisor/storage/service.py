@@ -286,7 +286,6 @@ def purge_expired(retention_days: int, *, now: datetime | None = None, session: 
         sql_delete(Assessment).where(Assessment.updated_at < expiry.cutoff(session, retention_days, now)),
         execution_options={"synchronize_session": False},
     )
-    idempotency.purge(session, now)
     session.commit()
     return int(result.rowcount or 0)
 
