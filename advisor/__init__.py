@@ -23,9 +23,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import bodies, cli, config, extension, http, limits, security, storage, web
     from .api import register_api
     from .sessions import LazySessionInterface
+    from .web.embed import Flask as EmbedAwareFlask
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
+    app = EmbedAwareFlask(__name__, instance_relative_config=True, instance_path=instance or None)
     app.session_interface = LazySessionInterface()
     config.load(app, test_config)
     http.init_app(app)

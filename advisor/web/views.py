@@ -130,8 +130,16 @@ def advice() -> ResponseReturnValue:
         return redirect(url_for("web.step", number=1, check=1))
     except PluginFailed:
         abort(503)
-    return render_template("advice.html", **advice_view(result, lang),
+    return render_template("advice.html", **advice_view(result, lang), question_links=_question_links(steps),
                            alternatives=what_would_change(get_advisor().engine, clean, result.recommended, lang))
+
+
+def _question_links(steps: list[dict[str, Any]]) -> dict[str, str]:
+    """Question id -> its place in the questionnaire, for the risks the advice could not check."""
+    return {
+        question["id"]: url_for("web.step", number=number, _anchor=f"question-{question['id']}")
+        for number, step in enumerate(steps, start=1) for question in step["questions"]
+    }
 
 
 @bp.post("/restart")
