@@ -2,8 +2,9 @@
 
 Built on a ``requests.Session``: every call has a timeout, idempotent GETs are retried on
 connection errors and 502/503/504 (with backoff, honouring ``Retry-After``), a POST, PATCH or
-DELETE is never sent twice, and every 4xx/5xx answer raises :class:`AdvisorAPIError` carrying
-the RFC 9457 problem details (``errors`` by field for refused answers).
+DELETE is never sent twice (except a create given an ``idempotency_key``: the service makes one
+record however often it arrives), and every 4xx/5xx answer raises :class:`AdvisorAPIError`
+carrying the RFC 9457 problem details (``errors`` by field for refused answers).
 
     from advisor.client import AdvisorClient
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
+
+import time
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -94,6 +97,7 @@ class AdvisorClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.retries, self.backoff_factor = retries, backoff_factor
         self.session = session or requests.Session()
         retry = GetOnlyRetry(
             total=retries, connect=retries, read=retries, status=retries, other=0,
@@ -131,24 +135,31 @@ class AdvisorClient:
     # --- Stored assessments ---------------------------------------------------------------
 
     def create_assessment(self, answers: Answers, *, label: str | None = None,
-                          lang: str | None = None) -> dict[str, Any]:
-        """Store answers (unfinished ones as a draft); the reply has ``id`` and ``url``."""
-        return self._call("POST", "/assessments", json=_body(answers, lang=lang, label=label))
+                          lang: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Store answers (unfinished ones as a draft); the reply has ``id`` and ``url``.
+
+        With an `idempotency_key` of your own (``str(uuid.uuid4())``, kept with your record) the
+        create is retried like a GET, and the service answers a repeat with the first record."""
+        return self._call("POST", "/assessments", json=_body(answers, lang=lang, label=label),
+                          idempotency_key=idempotency_key)
 
     def get_assessment(self, assessment_id: str) -> dict[str, Any]:
         """A stored assessment with the advice as it was given."""
         return self._call("GET", _assessment(assessment_id))
 
     def update_assessment(self, assessment_id: str, answers: Answers | None = None, *,
-                          label: str | None = None, lang: str | None = None) -> dict[str, Any]:
-        """Add or change answers (resume a draft); only what is given is sent."""
+                          label: str | None = None, lang: str | None = None,
+                          if_match: int | None = None) -> dict[str, Any]:
+        """Add or change answers (resume a draft); only what is given is sent. With `if_match`
+        (the ``version`` of an earlier reply) an assessment changed since raises AdvisorAPIError
+        412, and nothing is changed."""
         body = _body(answers, lang=lang, label=label) if answers is not None else \
             {key: value for key, value in (("lang", lang), ("label", label)) if value is not None}
-        return self._call("PATCH", _assessment(assessment_id), json=body)
+        return self._call("PATCH", _assessment(assessment_id), json=body, if_match=if_match)
 
-    def delete_assessment(self, assessment_id: str) -> None:
-        """Erase a stored assessment for good."""
-        self._call("DELETE", _assessment(assessment_id))
+    def delete_assessment(self, assessment_id: str, *, if_match: int | None = None) -> None:
+        """Erase a stored assessment for good (with `if_match`, a version: only that one, else 412)."""
+        self._call("DELETE", _assessment(assessment_id), if_match=if_match)
 
     def replay_assessment(self, assessment_id: str) -> dict[str, Any]:
         """The stored answers evaluated on the current rules, with what changed."""
@@ -221,14 +232,40 @@ class AdvisorClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, idempotency_key: str | None = None,
+              if_match: int | None = None, **kwargs: Any) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
-        response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        headers = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        if if_match is not None:
+            headers["If-Match"] = f'"{int(if_match)}"'   # the ETag of that version
+        if idempotency_key is None:
+            response = self.session.request(method, url, timeout=self.timeout, headers=headers, **kwargs)
+        else:
+            response = self._retried(method, url, headers, kwargs)
         if response.status_code >= 400:
             raise AdvisorAPIError(response.status_code, _problem(response), method=method, url=url)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+
+    def _retried(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> requests.Response:
+        """A request that is safe to repeat (it carries an Idempotency-Key), repeated as GETs are:
+        after a connection error or a 502/503/504, with backoff, honouring Retry-After."""
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, headers=headers, **kwargs)
+            except requests.ConnectionError:
+                if last:
+                    raise
+                response = None
+            if response is not None and (response.status_code not in RETRY_STATUSES or last):
+                return response
+            after = response.headers.get("Retry-After", "") if response is not None else ""
+            time.sleep(min(int(after), 60) if after.isascii() and after.isdigit() else
+                       self.backoff_factor * (2 ** attempt))
+        raise AssertionError("unreachable")
 
 
 def _lang(lang: str | None) -> dict[str, str]:

@@ -58,3 +58,10 @@ def test_bench_request_costs_takes_the_request_apart():
                   "real app, rate limiter off", "the engine (advise_valid)", "encode the JSON"):
         assert figures.get(label, 0) > 0, (label, out)
     assert "rules fired" in out and "risks" in out
+
+
+def test_bench_integrity_explains_itself():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "integrity.py"), "--help"], capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "--database-url" in result.stdout and "--rounds" in result.stdout

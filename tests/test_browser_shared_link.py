@@ -63,8 +63,9 @@ def test_two_colleagues_on_one_link_never_overwrite_each_other(browser, live_ser
 
     conflict = colleague.locator(".conflict-summary")
     expect(conflict).to_be_visible()
-    expect(conflict.locator("[data-question='scope'] .theirs")).to_have_text("Een taak die blijft, voor een groep inwoners")
-    expect(conflict.locator("[data-question='scope'] .mine")).not_to_have_text("Een taak die blijft, voor een groep inwoners")
+    owners_scope = "Een taak die blijft, voor een groep inwoners"
+    expect(conflict.locator("[data-question='scope'] .theirs")).to_have_text(owners_scope)
+    expect(conflict.locator("[data-question='scope'] .mine")).to_have_text("Een taak die past bij de kern van één organisatie")
     expect(colleague.locator("#q-scope-core_task")).to_be_checked()   # their own choice, kept in the form
     check_accessibility(colleague, "step with a conflict")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -297,3 +297,51 @@ def test_assessment_calls(recorder):
         ("GET", path + "/replay", None),
         ("DELETE", path, None),
     ]
+
+
+# --- Idempotent creates and versions -----------------------------------------------------------
+
+
+class LosesAnswers:
+    """WSGI middleware: the next requests reach the app, but their answers are lost on the way
+    back (a 502 from a proxy instead), as when a connection drops after the server committed."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lose_next = 0
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        if self.lose_next:
+            self.lose_next -= 1
+            b"".join(self.app(environ, lambda *args, **kwargs: None))
+            return Response("bad gateway", 502)(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def test_a_keyed_create_is_retried_and_makes_one_record(make_store_app):
+    from advisor import storage
+
+    app = make_store_app()
+    losing = LosesAnswers(app.wsgi_app)
+    for url in serve(losing):
+        with AdvisorClient(url, timeout=5, retries=2, backoff_factor=0) as client:
+            losing.lose_next = 2
+            created = client.create_assessment({"scope": "ongoing_task"}, idempotency_key="platform-case-17")
+            assert losing.calls == 3 and created["version"] == 1
+            losing.lose_next = 1
+            with pytest.raises(AdvisorAPIError) as caught:   # without a key a POST is never repeated
+                client.create_assessment({"scope": "ongoing_task"})
+            assert caught.value.status == 502 and losing.calls == 4
+            changed = client.update_assessment(created["id"], {"partners": 12}, if_match=1)
+            assert changed["version"] == 2
+            with pytest.raises(AdvisorAPIError) as caught:
+                client.update_assessment(created["id"], {"partners": 40}, if_match=1)
+            assert caught.value.status == 412 and caught.value.problem["current_version"] == 2
+            with pytest.raises(AdvisorAPIError):
+                client.delete_assessment(created["id"], if_match=1)
+            client.delete_assessment(created["id"], if_match=2)
+    with app.app_context():
+        # One record from the keyed create (erased at the end), one from the unkeyed one.
+        assert storage.get_session().query(storage.Assessment).count() == 1

@@ -99,3 +99,24 @@ def test_after_a_permissions_fault_is_repaired_writes_and_health_recover_by_them
     assert client.get("/api/v1/health").status_code == 200
     assert client.post(BASE, json={"answers": COMPLETE}).status_code == 201
     assert rows(path) == 2
+
+
+def test_a_file_deleted_during_the_commit_is_not_acknowledged(app):
+    """The narrowest window: the file goes away after the check before the commit, so the
+    commit lands in the vanished file; the check after it refuses to acknowledge the write."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    assert client.post(BASE, json={"answers": COMPLETE}).status_code == 201
+    engine = app.extensions["advisor_db"].engine
+    path = database_file(app)
+
+    def delete_during_commit(_connection):
+        if path.exists():
+            path.unlink()
+
+    event.listen(engine, "commit", delete_during_commit)   # runs after the guard's own check
+    try:
+        problem(client.post(BASE, json={"answers": COMPLETE}), 503)
+    finally:
+        event.remove(engine, "commit", delete_during_commit)

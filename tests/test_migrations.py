@@ -55,3 +55,26 @@ def test_upgrade_can_print_its_sql(store_app):
     result = store_app.test_cli_runner().invoke(args=["db", "upgrade", "--sql"])
     assert result.exit_code == 0, result.output
     assert "CREATE TABLE assessments" in result.output
+
+
+def test_0003_gives_existing_rows_version_1_and_goes_back(store_app):
+    """Rows stored before the versions existed start at version 1; the downgrade drops the
+    columns and the idempotency keys again."""
+    from sqlalchemy import text
+
+    engine = store_app.extensions["advisor_db"].engine
+    db.downgrade(engine, "0002")
+    assert "idempotency_keys" not in inspect(engine).get_table_names()
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO assessments (id, answers, status, ruleset_fingerprint, packs, lang, created_at, updated_at) "
+            "VALUES ('oldoldoldoldoldoldold', '{}', 'draft', 'f', '[]', 'nl', :now, :now)"),
+            {"now": "2026-11-30 12:00:00"})
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version FROM assessments")).scalar_one() == 1
+    assert "idempotency_keys" in inspect(engine).get_table_names()
+    with store_app.app_context():
+        from advisor import storage
+
+        assert storage.update("oldoldoldoldoldoldold", answers={"scope": "ongoing_task"}).version == 2

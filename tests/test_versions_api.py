@@ -82,7 +82,8 @@ def test_a_retried_create_with_an_idempotency_key_returns_the_first_record(api, 
     assert api.post(BASE, json={"answers": REQUIRED}, headers={"Idempotency-Key": "x" * 256}).status_code == 400
     # The same key on another route is another request; without a key every POST creates.
     assert api.post("/api/v1/collaborations", json={"name": "Noord"}, headers=headers).status_code == 201
-    assert api.post(BASE, json={"answers": REQUIRED}).json["id"] != api.post(BASE, json={"answers": REQUIRED}).json["id"]
+    unkeyed = [api.post(BASE, json={"answers": REQUIRED}).json["id"] for _ in range(2)]
+    assert unkeyed[0] != unkeyed[1]
     with app.app_context():
         assert storage.get_session().query(Assessment).count() == 3
     # Erased since: the key does not make a second record.
@@ -167,3 +168,27 @@ def test_the_spec_documents_etag_if_match_and_idempotency_key(api):
         assert {"ETag", "Idempotent-Replayed", "Location"} <= set(post["responses"]["201"]["headers"]), path
     patch = paths["/api/v1/invitations/{token}/responses/{respondent_id}"]["patch"]
     assert "409" in patch["responses"] and "412" in patch["responses"]
+
+
+def test_the_purge_forgets_idempotency_keys_after_a_day_even_without_retention(make_store_app):
+    from advisor.storage.models import IdempotencyKey
+
+    app = make_store_app(RULES_DIR=str(ROOT / "rules"), RETENTION_DAYS=0)
+    api = app.test_client()
+    headers = {"Idempotency-Key": "nightly-run-1"}
+    first = api.post(BASE, json={"answers": REQUIRED}, headers=headers).json
+    with app.app_context():
+        session = storage.get_session()
+        session.execute(update(IdempotencyKey).values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        session.commit()
+    # An expired key no longer answers with the first record, even before the purge.
+    second = api.post(BASE, json={"answers": REQUIRED, "label": "new"}, headers=headers)
+    assert second.status_code == 201 and second.json["id"] != first["id"]
+    with app.app_context():
+        session = storage.get_session()
+        session.execute(update(IdempotencyKey).values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["assessments", "purge"])
+    assert result.exit_code == 0 and "Forgot 1 idempotency key(s) older than 24 hours." in result.output
+    with app.app_context():
+        assert storage.get_session().query(IdempotencyKey).count() == 0

@@ -81,3 +81,16 @@ def test_choosing_the_other_answer_keeps_it(web_app):
     assert post_step(colleague, 1, {"scope": "individual_cases", "partners": "50"}).status_code == 409
     assert post_step(colleague, 1, {"scope": "individual_cases", "partners": "30"}).status_code == 302
     assert stored(owner, assessment_id) == {"scope": "individual_cases", "partners": 30}
+
+
+def test_a_session_from_before_sends_all_its_answers_as_before(web_app):
+    """A cookie from before the pages remembered what they saw: its save sends every answer, as
+    it used to, instead of showing conflicts for answers the person changed themselves."""
+    owner = web_app.test_client()
+    TOKENS.clear()
+    assert post_step(owner, 1, {"scope": "individual_cases", "partners": "12"}).status_code == 302
+    assessment_id = private_link(owner, "/steps/2").rsplit("/a/", 1)[1]
+    with owner.session_transaction() as cookie:
+        del cookie["synced"]
+    assert post_step(owner, 1, {"scope": "ongoing_task", "partners": "20"}).status_code == 302
+    assert stored(owner, assessment_id) == {"scope": "ongoing_task", "partners": 20}

@@ -36,6 +36,9 @@ def label_field() -> fields.String:
     return fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata=LABEL)
 
 
+VERSION_DESCRIPTION = ("The stored version, counting every change: the ETag is this number in quotes; send it "
+                       "in If-Match to change exactly this version.")
+
 class AssessmentCreateSchema(Schema):
     answers = AnswersField(
         complete=False, required=True, validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS),
@@ -70,6 +73,7 @@ class AssessmentSchema(Schema):
                             metadata={"description": "The rule set the answers were last evaluated on."})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True, metadata={"description": VERSION_DESCRIPTION})
     expires_at = fields.DateTime(allow_none=True, required=True,
                                  metadata={"description": "When it may be erased unless changed; null: kept."})
 

@@ -85,6 +85,7 @@ def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
         "ruleset": assessment.ruleset,
         "created_at": assessment.created_at,
         "updated_at": assessment.updated_at,
+        "version": assessment.version,
         "expires_at": storage.expires_at(assessment, current_app.config["RETENTION_DAYS"]),
     }
 

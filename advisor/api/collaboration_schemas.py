@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
-from .assessment_schemas import storable_label
+from .assessment_schemas import VERSION_DESCRIPTION, storable_label
 from .schemas import ANSWER_VALUE_DOC, LANGS, AdviceSchema, CompletenessSchema, RiskShapedSchema
 
 
@@ -99,6 +99,7 @@ class RespondentSchema(Schema):
                            metadata={"description": "On the current rules; null for a draft."})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True, metadata={"description": VERSION_DESCRIPTION})
 
 
 class SideSchema(Schema):
@@ -168,6 +169,7 @@ class CollaborationSchema(Schema):
     risks_some_see = fields.List(fields.Nested(PartialRiskSchema), required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True, metadata={"description": VERSION_DESCRIPTION})
     expires_at = fields.DateTime(allow_none=True, required=True)
 
 

@@ -110,7 +110,7 @@ def respondent_body(respondent: store.Respondent, url: str, advice: Advice | Non
         "status": respondent.status, "lang": respondent.lang, "answers": respondent.answers,
         "completeness": get_advisor().engine.completeness(respondent.answers),
         "advice": advice,   # dumped by RespondentSchema
-        "created_at": respondent.created_at, "updated_at": respondent.updated_at,
+        "created_at": respondent.created_at, "updated_at": respondent.updated_at, "version": respondent.version,
     }
 
 
@@ -154,6 +154,7 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
         "findings": seen.findings,
         "risks_some_see": seen.partial_risks,
         "created_at": collaboration.created_at, "updated_at": collaboration.updated_at,
+        "version": collaboration.version,
         "expires_at": store.expires_at(collaboration, current_app.config["RETENTION_DAYS"]),
     }
 

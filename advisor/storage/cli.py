@@ -8,7 +8,7 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import collaborations, db, service
+from . import collaborations, db, idempotency, service
 
 db_cli = AppGroup("db", help="Database migrations (SQLite databases are upgraded on start).")
 assessments_cli = AppGroup("assessments", help="Stored assessments.")
@@ -59,8 +59,13 @@ def revision_command(message: str, autogenerate: bool) -> None:
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="Override RETENTION_DAYS for this run (0 keeps everything).")
 def purge_command(days: int | None) -> None:
-    """Erase assessments and collaborations not changed within the retention period (RETENTION_DAYS)."""
+    """Erase assessments and collaborations not changed within the retention period (RETENTION_DAYS),
+    and forget idempotency keys older than 24 hours."""
     retention = current_app.config["RETENTION_DAYS"] if days is None else days
+    session = db.get_session()
+    forgotten = idempotency.purge(session)
+    session.commit()
+    click.echo(f"Forgot {forgotten} idempotency key(s) older than {idempotency.KEEP_HOURS} hours.")
     if not retention:
         click.echo("Retention is off (RETENTION_DAYS=0): nothing deleted.")
         return

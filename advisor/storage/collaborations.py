@@ -371,7 +371,8 @@ def close_round(collaboration_id: str, *, note: str | None = None, engine: Engin
         now = utcnow()
         closed = CollaborationRound(
             collaboration_id=collaboration.id, number=collaboration.round,
-            started_at=collaboration.round_started_at, closed_at=now, snapshot={**_snapshot(seen, engine), "note": note},
+            started_at=collaboration.round_started_at, closed_at=now,
+            snapshot={**_snapshot(seen, engine), "note": note},
         )
         collaboration.rounds.append(closed)
         collaboration.round += 1

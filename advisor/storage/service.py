@@ -261,7 +261,9 @@ def _check_unchanged(assessment: Assessment, answers: Mapping[str, Any], seen: M
         raise AnswerConflict(conflicts, assessment.version)
 
 
-def delete(assessment_id: str, *, session: Session | None = None, expected_version: int | Collection[int] | None = None) -> None:
+def delete(
+    assessment_id: str, *, session: Session | None = None, expected_version: int | Collection[int] | None = None,
+) -> None:
     """Erase the assessment for good (the right to erasure); raises AssessmentNotFound, and
     VersionMismatch when `expected_version` (If-Match) is not the stored one."""
     session = session or get_session()
@@ -284,7 +286,6 @@ def purge_expired(retention_days: int, *, now: datetime | None = None, session: 
         sql_delete(Assessment).where(Assessment.updated_at < expiry.cutoff(session, retention_days, now)),
         execution_options={"synchronize_session": False},
     )
-    idempotency.purge(session, now)
     session.commit()
     return int(result.rowcount or 0)
 

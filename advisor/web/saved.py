@@ -66,6 +66,11 @@ def synced() -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def has_synced() -> bool:
+    """False for a session from before the pages kept what they last saw (it then sends all)."""
+    return isinstance(session.get(SYNCED_KEY), dict)
+
+
 def _remember(assessment: storage.Assessment) -> None:
     session[SESSION_KEY] = assessment.id
     session[SYNCED_KEY] = dict(assessment.answers)
@@ -79,9 +84,10 @@ def save_as_you_go(draft: Mapping[str, Any], questions: Iterable[Question], lang
     current = saved_id()
     try:
         if current:
-            seen = synced()
+            seen = synced() if has_synced() else None
             # None removes an answer the visitor cleared (storage merges like JSON Merge Patch).
-            patch = {q["id"]: clean.get(q["id"]) for q in questions if clean.get(q["id"]) != seen.get(q["id"])}
+            patch = {q["id"]: clean.get(q["id"]) for q in questions
+                     if seen is None or clean.get(q["id"]) != seen.get(q["id"])}
             try:
                 assessment = storage.update(current, answers=patch or None, lang=lang, seen_answers=seen)
             except storage.AnswerConflict as conflict:
@@ -100,7 +106,7 @@ def save_as_you_go(draft: Mapping[str, Any], questions: Iterable[Question], lang
 
 def _conflicts(conflict: storage.AnswerConflict) -> tuple[Conflict, ...]:
     """The conflicts, remembered as seen: choosing again then stores the person's choice."""
-    seen = synced()
+    seen = synced()   # conflicts need what was seen, so a session that has it
     for qid, (theirs, _mine) in conflict.conflicts.items():
         if theirs is None:
             seen.pop(qid, None)
@@ -120,6 +126,9 @@ def take_others_changes(draft: Mapping[str, Any], questions: Iterable[Question])
     try:
         stored = storage.get(current).answers
     except (storage.AssessmentNotFound, SQLAlchemyError):
+        return dict(draft)
+    if not has_synced():   # an older session: what is stored now counts as seen
+        session[SYNCED_KEY] = dict(stored)
         return dict(draft)
     updated, session[SYNCED_KEY] = _take_stored(draft, questions, stored, synced())
     return updated
