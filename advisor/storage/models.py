@@ -139,6 +139,9 @@ class Respondent(Base):
     ruleset_fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    resume_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=new_id)
+    """The partner's own private link back to its answers (a key apart from the id, which the
+    coordinator's page shows); null for responses stored before it existed, until first needed."""
 
     collaboration: Mapped[Collaboration] = relationship(back_populates="respondents")
 
