@@ -417,11 +417,15 @@ def test_after_erasing_and_for_dead_links_the_page_says_what_happened(browser, l
     page.goto(f"{live_server}/language/en")
     walk_to_advice(page, live_server)
     with page.expect_navigation():
-        page.get_by_role("link", name="Delete my answers").click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Yes, delete my answers").click()
-    page.go_back()                                      # the confirmation
-    page.go_back()                                      # the advice
+        page.get_by_text("Delete my answers", exact=True).click()
+    confirm = page.get_by_role("button", name="Yes, delete my answers")
+    if confirm.count():
+        with page.expect_navigation():
+            confirm.click()
+    for _ in range(3):                                  # Back, past the confirmation, to the advice
+        if page.url.endswith("/advice"):
+            break
+        page.go_back()
     assert page.url.endswith("/advice")
     expect(page.locator("h1")).to_have_text("You deleted these answers")
     assert "problem" not in page.locator("main").inner_text()
