@@ -184,6 +184,8 @@ def erase() -> ResponseReturnValue:
     draft = load_draft()
     if request.method == "GET" or request.form.get("confirm") != "yes":
         if not draft and not saved.saved_id():
+            if was_erased():   # Back to this confirmation after erasing
+                return render_gone("answers", None, reason="erased")
             return redirect(url_for("web.start"))
         answered = sum(1 for value in draft.values() if value not in ("", [], None))
         gone = [ngettext("your %(num)s answer", "your %(num)s answers", answered),
