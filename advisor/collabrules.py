@@ -5,7 +5,8 @@ of answers, so the engine's rule packs (whose risks fire on answers) have no pla
 small file keeps those findings' domain texts out of Python: a ``[[divergence]]`` per question
 whose divergence is itself a finding, one ``[drift]`` for creeping verkokering between rounds
 (with the partner-size bands it compares), and a ``[[caution]]`` per question whose differing
-answers are combined toward the most cautious one (its options listed most cautious first). Shapes are checked with the rule packs' own schemas.
+answers are combined toward the most cautious one (its options listed most cautious first).
+Shapes are checked with the rule packs' own schemas.
 """
 
 from __future__ import annotations

@@ -207,7 +207,8 @@ def close_round(collaboration_id: str) -> ResponseReturnValue:
                            "The %(num)s partners who answered can no longer change those answers.", count),
                   _("Round %(next)s starts empty: partners answer again with the same invitation link.",
                     next=collaboration.round + 1)],
-            kept=[_("The round's answers side by side, its findings and its combined advice stay visible in the history.")],
+            kept=[_(
+                "The round's answers side by side, its findings and its combined advice stay visible in the history.")],
             action=url_for("collaboration_pages.close_round", collaboration_id=collaboration_id),
             button=_("Yes, close round %(round)s", round=collaboration.round), button_class="primary",
             cancel=page, hidden={"note": note} if note else {},
@@ -276,8 +277,8 @@ def erase(collaboration_id: str) -> ResponseReturnValue:
         return render_template(
             "confirm.html", title=_("Delete “%(name)s” and all answers?", name=collaboration.name),
             lead=_("This cannot be undone."),
-            gone=[ngettext("the answers of %(num)s partner, in every round", "the answers of %(num)s partners, in every round",
-                           answered),
+            gone=[ngettext("the answers of %(num)s partner, in every round",
+                           "the answers of %(num)s partners, in every round", answered),
                   ngettext("the history of %(num)s closed round", "the history of %(num)s closed rounds",
                            len(collaboration.rounds)),
                   _("the invitation link and the private link to this page: they stop working")],

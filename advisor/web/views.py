@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import storage
-from ..api.views import forms_by_id, questionnaire_data
+from ..api.views import questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..whatif import alternatives as what_would_change
