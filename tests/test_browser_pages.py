@@ -508,7 +508,7 @@ def test_wording_reads_as_text_not_as_an_engine_dump(browser, live_server):
     context, page = new_page(browser, "nl")
     page.goto(f"{live_server}/language/nl")
     page.goto(live_server + "/")
-    expect(page.locator("#how-long + p")).to_contain_text("Maar 6 van de 23 vragen zijn verplicht")
+    expect(page.locator("#how-long + p")).to_contain_text(re.compile(r"Maar 6 van de \d+ vragen zijn verplicht"))
     page.goto(assessment(live_server, NEAR_TIE, "nl"))
     text = page.locator("main").inner_text()
     assert not re.search(r"\b1 punten\b", text) and "1 punt" in page.content()

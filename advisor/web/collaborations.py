@@ -354,6 +354,8 @@ def join_step(token: str, number: int) -> ResponseReturnValue:
             respondent = store.update_response(collaboration, respondent.id, answers=patch, lang=current_lang())
         except AnswersError:
             abort(422)
+        except store.RoundClosed:   # the coordinator closed the round meanwhile: answer the new one
+            return redirect(url_for("collaboration_pages.join", token=token))
         nav = request.form.get("nav", "next")
         here = url_for("collaboration_pages.join_step", token=token, number=number)
         if nav.startswith("lang:"):   # switching language keeps what was entered on this step

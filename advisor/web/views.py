@@ -82,14 +82,19 @@ def step(number: int) -> ResponseReturnValue:
     questions = steps[number - 1]["questions"]
     errors: dict[str, str] = {}
     if request.method == "GET":
-        draft = load_draft()
+        draft = saved.take_others_changes(load_draft(), _all_questions(steps))
+        replace_draft(draft)
         if request.args.get("check") and (draft or not was_erased()):   # after erasing: nothing to check
             errors = answer_rules.clean(questions, draft)[1]
         return _render_step(steps, number, draft, errors)
 
     draft = save_draft(answer_rules.read_step(request.form, questions))
     forget_erased()
-    saved.save_as_you_go(draft, _all_questions(steps), current_lang())
+    result = saved.save_as_you_go(draft, _all_questions(steps), current_lang())
+    if result.conflicts:
+        return _render_step(steps, number, draft, errors, conflicts=result.conflicts), 409
+    if result.draft is not None:
+        replace_draft(draft := result.draft)
     nav = request.form.get("nav", "next")
     if nav.startswith("lang:"):
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
@@ -123,21 +128,23 @@ def goto_step(nav: str, count: int) -> int | None:
 
 
 def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any],
-                 errors: dict[str, str]) -> str:
+                 errors: dict[str, str], conflicts: tuple[saved.Conflict, ...] = ()) -> str:
     summary = answer_rules.error_summary(steps[number - 1]["questions"], errors)
     return render_template(
         "step.html", steps=steps, number=number, step=steps[number - 1], draft=draft,
         errors=errors, error_summary=summary, is_last=number == len(steps),
         from_advice=request.values.get("from") == "advice",
+        conflicts=answer_rules.describe_conflicts(_all_questions(steps), conflicts),
     )
 
 
 @bp.get("/advice")
 def advice() -> ResponseReturnValue:
     steps = _steps()
-    draft = load_draft()
+    draft = saved.take_others_changes(load_draft(), _all_questions(steps))
     if not draft and was_erased():   # Back after "Delete my answers": say so, not "4 problems"
         return render_gone("answers", None, reason="erased")
+    replace_draft(draft)
     clean, invalid = answer_rules.clean_steps(steps, draft)
     if invalid is not None:
         return redirect(url_for("web.step", number=invalid, check=1))
@@ -152,7 +159,15 @@ def advice() -> ResponseReturnValue:
     view = advice_view(result, lang, steps=steps, answers=clean)
     found = what_would_change(engine, clean, result.recommended, lang, prefer=preferred_order)
     return render_template("advice.html", **view, alternative_groups=alternatives_by_form(found, view["forms"]),
-                           can_change=True, report_name=saved.saved_label())
+                           can_change=True, report_name=saved.saved_label(), question_links=_question_links(steps))
+
+
+def _question_links(steps: list[dict[str, Any]]) -> dict[str, str]:
+    """Question id -> its place in the questionnaire, for the risks the advice could not check."""
+    return {
+        question["id"]: url_for("web.step", number=number, _anchor=f"question-{question['id']}")
+        for number, step in enumerate(steps, start=1) for question in step["questions"]
+    }
 
 
 @bp.post("/restart")

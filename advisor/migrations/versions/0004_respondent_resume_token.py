@@ -1,7 +1,7 @@
 """A private resume link per collaboration respondent (additive: one nullable, unique column).
 
 Revision ID: respondent_resume_token
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = 'respondent_resume_token'
-down_revision: str | Sequence[str] | None = '0002'
+down_revision: str | Sequence[str] | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
