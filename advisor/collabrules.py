@@ -3,15 +3,17 @@
 A divergence between partners or a form that hardens between rounds is not a property of one set
 of answers, so the engine's rule packs (whose risks fire on answers) have no place for it. This
 small file keeps those findings' domain texts out of Python: a ``[[divergence]]`` per question
-whose divergence is itself a finding, and one ``[drift]`` for creeping verkokering between rounds
-(with the partner-size bands it compares). Shapes are checked with the rule packs' own schemas.
+whose divergence is itself a finding, one ``[drift]`` for creeping verkokering between rounds
+(with the partner-size bands it compares), and a ``[[caution]]`` per question whose differing
+answers are combined toward the most cautious one (its options listed most cautious first).
+Shapes are checked with the rule packs' own schemas.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,16 @@ class _DriftSchema(_FindingSchema):
     partner_bands = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1))
 
 
+class _CautionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    question = fields.String(required=True, validate=QUESTION_ID)
+    options = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+                          validate=validate.Length(min=2))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+
+
 class _FileSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -50,6 +62,7 @@ class _FileSchema(Schema):
     collection = fields.Nested(HeaderSchema, required=True)
     divergence = fields.List(fields.Nested(_DivergenceSchema), load_default=list)
     drift = fields.Nested(_DriftSchema, required=True)
+    caution = fields.List(fields.Nested(_CautionSchema), load_default=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +85,8 @@ class CollaborationRules:
     drift: FindingText
     partner_bands: tuple[int, ...]
     """Lower bounds of the size bands for ``partners``; drift compares bands, not numbers."""
+    caution: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Question id to its options, most cautious first: differing answers combine toward caution."""
 
     def partner_band(self, partners: int | None) -> int | None:
         if partners is None:
@@ -100,7 +115,15 @@ def load_collaboration_rules(path: Path) -> CollaborationRules:
     bands = tuple(data["drift"]["partner_bands"])
     if list(bands) != sorted(set(bands)):
         raise PackError(name, "must be increasing", "drift", "partner_bands")
-    return CollaborationRules(data["collection"]["version"], divergence, _text(data["drift"]), bands)
+    caution: dict[str, tuple[str, ...]] = {}
+    for entry in data["caution"]:
+        if entry["question"] in caution:
+            raise PackError(name, "a second caution order for this question", f"caution '{entry['question']}'",
+                            "question")
+        if len(set(entry["options"])) != len(entry["options"]):
+            raise PackError(name, "lists an option twice", f"caution '{entry['question']}'", "options")
+        caution[entry["question"]] = tuple(entry["options"])
+    return CollaborationRules(data["collection"]["version"], divergence, _text(data["drift"]), bands, caution)
 
 
 def _describe(messages: Mapping[str, Any], raw: Mapping[str, Any]) -> tuple[str, str | None, str | None]:

@@ -3,9 +3,15 @@
 Pure, like the engine (no Flask, no storage). How answers are combined, per question, over the
 respondents who answered it:
 
-- **choice**: the answer most respondents gave. A tie is flagged and broken the way the engine
-  breaks ties between forms, *when in doubt, the lightest form*: of the tied options, the one
-  with which the engine advises the lightest form (then the first in the question's order).
+- **choice, toward caution**: for the questions the collaboration rules list under
+  ``[[caution]]`` (trust, partner benefit, meeting load...), differing answers combine to the most
+  cautious answer a respondent gave (the lower trust, the weaker benefit, the heavier meeting
+  load): one partner's concern is never outvoted by the others' optimism (article 001, each
+  partner's own perspective). The comparison is marked ``cautious``.
+- **choice**, other questions: the answer most respondents gave. A tie is flagged and broken the
+  way the engine breaks ties between forms, *when in doubt, the lightest form*: of the tied
+  options, the one with which the engine advises the lightest form (then the first in the
+  question's order).
 - **integer**: the median; with an even count the lower of the two middle answers (an answer
   someone gave, and the lighter side).
 - **multi**: the options chosen by at least half of the respondents; when none is, the options
@@ -50,6 +56,8 @@ class QuestionComparison:
     combined_text: str
     divergent: bool
     tie: bool
+    cautious: bool = False
+    """The answers differed and the most cautious one was taken (see ``[[caution]]``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,11 @@ class Combination:
     @property
     def ties(self) -> tuple[str, ...]:
         return tuple(q.question for q in self.questions if q.tie)
+
+    @property
+    def contested(self) -> dict[str, QuestionComparison]:
+        """The questions whose answers differ, by id: the combined advice marks each of them."""
+        return {q.question: q for q in self.questions if q.divergent}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +124,30 @@ class DriftWarning:
     """(what, form before, form after) for each of `hardened`."""
 
 
-def combine(engine: Engine, responses: Sequence[tuple[str, Mapping[str, Any]]], lang: str = "nl") -> Combination:
-    """Combine the (validated) answers of labelled respondents, question by question."""
+def combine(
+    engine: Engine, responses: Sequence[tuple[str, Mapping[str, Any]]], lang: str = "nl",
+    caution: Mapping[str, Sequence[str]] | None = None,
+) -> Combination:
+    """Combine the (validated) answers of labelled respondents, question by question.
+
+    `caution`: question id to its options, most cautious first (``CollaborationRules.caution``).
+    """
     combined: dict[str, Any] = {}
     tied: dict[str, list[Any]] = {}
+    cautious: set[str] = set()
     sides: dict[str, list[tuple[str, Any]]] = {}
     for question in engine.ordered_questions:
         given = [(label, answers[question.id]) for label, answers in responses if question.id in answers]
         if not given:
             continue
         sides[question.id] = given
-        value, candidates = _combine_one(question, [v for _, v in given])
+        values = [v for _, v in given]
+        order = (caution or {}).get(question.id)
+        if order and question.kind == "choice" and _diverges(question, values):
+            combined[question.id] = _most_cautious(order, values)
+            cautious.add(question.id)
+            continue
+        value, candidates = _combine_one(question, values)
         combined[question.id] = value
         if len(candidates) > 1:
             tied[question.id] = candidates
@@ -137,9 +163,14 @@ def combine(engine: Engine, responses: Sequence[tuple[str, Mapping[str, Any]]], 
             question=question.id, kind=question.kind, text=localize(question.text, lang),
             answers=tuple(Side(label, v, question.label_of(v, lang)) for label, v in sides[question.id]),
             combined=combined[question.id], combined_text=question.label_of(combined[question.id], lang),
-            divergent=_diverges(question, values), tie=question.id in tied,
+            divergent=_diverges(question, values), tie=question.id in tied, cautious=question.id in cautious,
         ))
     return Combination(combined, tuple(comparisons))
+
+
+def _most_cautious(order: Sequence[str], values: list[Any]) -> Any:
+    """The given answer that comes first in the caution order (answers it does not list last)."""
+    return min(values, key=lambda value: order.index(value) if value in order else len(order))
 
 
 def _combine_one(question: Question, values: list[Any]) -> tuple[Any, list[Any]]:

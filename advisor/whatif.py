@@ -9,7 +9,7 @@ changes that brought that form closest. At most ``max_evaluations`` engine calls
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import combinations
 from typing import Any
 
@@ -23,14 +23,18 @@ PAIR_CANDIDATES = 6
 
 def alternatives(
     engine: Engine, answers: Mapping[str, Any], recommended: str, lang: str = "nl",
-    *, max_evaluations: int = 400,
+    *, max_evaluations: int = 400, prefer: Callable[[str], int] | None = None,
 ) -> list[Alternative]:
-    """Per other form, up to three smallest change sets that would make it the advice."""
+    """Per other form, up to three smallest change sets that would make it the advice.
+
+    `prefer`: a sort key on question ids; lower values are tried first, so they fill the three
+    places per form first (the pages put answers a manager can change before facts).
+    """
     budget = [max_evaluations]
     found: dict[str, list[tuple[tuple[str, Any], ...]]] = {form: [] for form in engine.forms if form != recommended}
     closest: dict[str, list[tuple[float, tuple[str, Any]]]] = {form: [] for form in found}
 
-    for qid, value in _single_changes(engine, answers):
+    for qid, value in _single_changes(engine, answers, prefer):
         if budget[0] <= 0:
             break
         winner, totals = _evaluate(engine, answers, ((qid, value),), budget)
@@ -81,9 +85,11 @@ def _nearest_flip(engine: Engine, answers, qid: str, current: int, flips: int, f
     return flips_at
 
 
-def _single_changes(engine: Engine, answers: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """Answered questions first (changing what is known reads best), then skipped ones."""
-    ordered = sorted(engine.ordered_questions, key=lambda q: q.id not in answers)
+def _single_changes(engine: Engine, answers: Mapping[str, Any],
+                    prefer: Callable[[str], int] | None = None) -> Iterator[tuple[str, Any]]:
+    """Preferred questions first, then answered ones (changing what is known reads best)."""
+    ordered = sorted(engine.ordered_questions,
+                     key=lambda q: (prefer(q.id) if prefer else 0, q.id not in answers))
     for question in ordered:
         current = answers.get(question.id)
         yield from ((question.id, value) for value in _variants(question, current))

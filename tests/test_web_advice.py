@@ -48,7 +48,7 @@ def test_advice_page_matches_the_api(rich_app, lang):
         for trigger in item["triggers"]:
             assert f'{trigger["question_text"]} {trigger["answer_text"]}' in read
 
-    ranked = re.findall(r'<span class="rank-name">([^<]+)', page)
+    ranked = re.findall(r'<span class="rank-form">([^<]+)', page)
     assert [htmllib.unescape(name).strip() for name in ranked] == [forms[r["form"]] for r in api["ranking"]]
     for condition in api["conditions"]:
         assert condition["text"] in read

@@ -35,7 +35,7 @@ def test_start_page_explains_in_dutch_with_language_switch(web):
     html = page(web.get("/"))
     assert '<html lang="nl">' in html
     assert "Welke vorm van samenwerking past bij jullie opgave?" in html
-    assert "Hoe lang het duurt" in html and "3 vragen in 2 stappen" in html
+    assert "Hoe lang het duurt" in html and "van de 3 vragen zijn verplicht" in html and "Alle 2 stappen" in html
     assert "Wat er met je antwoorden gebeurt" in html
     assert 'href="/steps/1"' in html
     assert 'href="/language/en?next=/"' in html and 'aria-current="true">Nederlands' in html
@@ -111,7 +111,7 @@ def test_last_step_leads_to_the_advice(web):
     html = page(web.get("/advice"))
     assert "Ons advies" in html and "<h1 id=\"advice-title\">Informeel</h1>" in html
     assert "Afdrukken / opslaan als pdf" in html and "js/print.js" in html
-    assert "Je beantwoordde 2 van de 3 vragen." in html
+    assert "2 van de 3 vragen beantwoord." in html
     assert "core 0.1.0" in html and "youth 0.2.0" in html
 
 
@@ -160,7 +160,7 @@ def test_csrf_enforced_on_forms_not_on_the_api(web_app):
     client.get("/")
     response = client.post("/steps/1", data={"scope": "individual_cases", "nav": "next"})
     assert response.status_code == 400 and response.mimetype == "text/html"
-    assert "Je sessie is verlopen" in page(response)
+    assert "Dit formulier is verlopen" in page(response) and "niet bewaard" in page(response)
     response = client.post("/restart", data={"csrf_token": "forged"})
     assert response.status_code == 400
     api = client.post("/api/v1/advice", json={"answers": {"scope": "individual_cases", "youth.safety_plan": "yes"}})

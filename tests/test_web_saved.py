@@ -74,21 +74,28 @@ def test_a_shared_link_shows_the_same_advice(web_app):
     assert "Geen plan" in theirs
 
 
-def test_unknown_link_is_a_404_page(web_app):
+def test_unknown_link_is_a_404_page_that_says_why(web_app):
     client = web_app.test_client()
-    for path in ("/a/abcdefghijklmnopqrstuvwxyz", "/a/short", "/a/..%2F..%2Fetc"):
-        response = client.get(path)
-        assert response.status_code == 404 and "Pagina niet gevonden" in response.get_data(as_text=True)
+    response = client.get("/a/abcdefghijklmnopqrstuvwxyz")     # well-formed: erased or expired
+    assert response.status_code == 404 and "Deze antwoorden zijn er niet meer" in response.get_data(as_text=True)
+    response = client.get("/a/short")                            # never made
+    assert response.status_code == 404 and "Deze link bestaat niet" in response.get_data(as_text=True)
+    response = client.get("/a/..%2F..%2Fetc")                    # no such page at all
+    assert response.status_code == 404 and "Pagina niet gevonden" in response.get_data(as_text=True)
 
 
 def test_delete_my_answers_erases_them(web_app):
     client = web_app.test_client()
     post_step(client, 1, {"scope": "individual_cases"})
     assessment_id = private_link(client, "/steps/2").rsplit("/a/", 1)[1]
-    response = client.post("/erase", data={"csrf_token": csrf_token(client, "/steps/2")})
+    token = csrf_token(client, "/steps/2")
+    response = client.post("/erase", data={"csrf_token": token})       # without confirming: asks first
+    assert response.status_code == 200 and "Ja, verwijder mijn antwoorden" in response.get_data(as_text=True)
+    assert client.get(f"/a/{assessment_id}").status_code == 302
+    response = client.post("/erase", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     assert "Je antwoorden zijn verwijderd" in client.get("/").get_data(as_text=True)
-    assert client.get(f"/a/{assessment_id}").status_code == 404
+    assert client.get(f"/a/{assessment_id}").status_code == 410      # this browser erased it: it says so
     assert client.get(f"/api/v1/assessments/{assessment_id}").status_code == 404
     assert 'value="individual_cases" checked' not in client.get("/steps/1").get_data(as_text=True)
 

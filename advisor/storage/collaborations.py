@@ -34,7 +34,7 @@ __all__ = [
     "CollaborationNotFound", "RespondentNotFound", "LabelTaken", "NothingToClose", "Overview", "HistoryEntry",
     "create_collaboration", "get_collaboration", "by_invitation", "update_collaboration", "delete_collaboration",
     "add_response", "get_response", "update_response", "delete_response", "close_round", "overview", "history",
-    "collaboration_rules", "purge_expired_collaborations", "RoundClosed",
+    "collaboration_rules", "purge_expired_collaborations", "RoundClosed", "by_resume_token", "resume_token",
 ]
 
 
@@ -244,6 +244,26 @@ def get_response(collaboration: Collaboration, respondent_id: str, *, session: S
     return respondent
 
 
+def by_resume_token(token: str, *, session: Session | None = None) -> Respondent:
+    """The response a partner's private resume link opens; raises RespondentNotFound."""
+    session = session or get_session()
+    if not isinstance(token, str) or not ID_PATTERN.match(token):
+        raise RespondentNotFound(token)
+    found = session.scalars(select(Respondent).where(Respondent.resume_token == token)).first()
+    if found is None:
+        raise RespondentNotFound(token)
+    return found
+
+
+def resume_token(respondent: Respondent, *, session: Session | None = None) -> str:
+    """The response's resume token, made now for a response stored before tokens existed."""
+    if respondent.resume_token is None:
+        session = session or get_session()
+        respondent.resume_token = new_id()
+        session.commit()
+    return respondent.resume_token
+
+
 def update_response(
     collaboration: Collaboration, respondent_id: str, *, answers: Mapping[str, Any] | None = None,
     label: Any = UNSET, lang: str | None = None, engine: Engine | None = None, session: Session | None = None,
@@ -316,8 +336,10 @@ class Overview:
     partial_risks: list[combine.PartialRisk]
 
 
-def current_respondents(collaboration: Collaboration) -> list[Respondent]:
-    return [r for r in collaboration.respondents if r.round == collaboration.round]
+def current_respondents(collaboration: Collaboration, round_number: int | None = None) -> list[Respondent]:
+    """The responses of the open round (or of `round_number`, a closed one: they are kept)."""
+    number = collaboration.round if round_number is None else round_number
+    return [r for r in collaboration.respondents if r.round == number]
 
 
 def respondent_advice(respondent: Respondent, lang: str, *, engine: Engine | None = None) -> Advice | None:
@@ -332,10 +354,12 @@ def respondent_advice(respondent: Respondent, lang: str, *, engine: Engine | Non
         return None
 
 
-def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None = None) -> Overview:
-    """Combine the complete responses of the open round (see :mod:`advisor.combine`)."""
+def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None = None,
+             round_number: int | None = None) -> Overview:
+    """Combine the complete responses of the open round, or of the closed `round_number` (on
+    today's rules; the round's kept snapshot says what it advised then). See :mod:`advisor.combine`."""
     engine = _engine(engine)
-    respondents = current_respondents(collaboration)
+    respondents = current_respondents(collaboration, round_number)
     advices = []
     for respondent in respondents:
         advice = respondent_advice(respondent, lang, engine=engine)
@@ -343,7 +367,8 @@ def overview(collaboration: Collaboration, lang: str, *, engine: Engine | None =
             advices.append((respondent, advice))
     if not advices:
         return Overview(collaboration, respondents, [], None, None, [], [])
-    combination = combine.combine(engine, [(r.label, r.answers) for r, _ in advices], lang)
+    combination = combine.combine(engine, [(r.label, r.answers) for r, _ in advices], lang,
+                                  caution=collaboration_rules().caution)
     combined_advice = engine.advise_valid(combination.answers, lang)
     return Overview(
         collaboration, respondents, advices, combination, combined_advice,

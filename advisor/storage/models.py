@@ -148,6 +148,9 @@ class Respondent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
+    resume_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=new_id)
+    """The partner's own private link back to its answers (a key apart from the id, which the
+    coordinator's page shows); null for responses stored before it existed, until first needed."""
 
     __mapper_args__ = {"version_id_col": version}
 

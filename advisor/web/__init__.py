@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from . import collaborations, embed, errors, i18n, site, statements
+from . import collaborations, embed, errors, i18n, site, statements, wording
 from .views import bp
 
 API_PREFIX = "/api/"
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         return response
 
     i18n.init_app(app)
+    wording.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(collaborations.bp)

@@ -14,8 +14,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..api.views import forms_by_id, questionnaire_data
+from ..combine import Combination
 from ..engine import AnswersError
 from ..extension import get_advisor
 from ..model import Advice
@@ -23,9 +25,11 @@ from ..storage import collaborations as store
 from ..storage.service import LABEL_MAX, LabelError
 from ..whatif import alternatives as what_would_change
 from . import answers as answer_rules
+from .advice_page import advice_view, alternatives_by_form, contested_view, preferred_order
+from .gone import remember_erased, render_gone
 from .i18n import current_lang
 from .saved import to_draft
-from .views import advice_view
+from .views import goto_step
 
 bp = Blueprint("collaboration_pages", __name__)
 
@@ -43,18 +47,36 @@ def _steps() -> list[dict[str, Any]]:
     return questionnaire_data(current_lang())["steps"]
 
 
+class LinkGone(Exception):
+    """A collaboration or invitation link that opens nothing (any more): rendered as gone.html."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(kind)
+        self.kind, self.key = kind, key
+
+
+@bp.errorhandler(LinkGone)
+def link_gone(error: LinkGone) -> ResponseReturnValue:
+    return render_gone(error.kind, error.key)
+
+
 def _collaboration(collaboration_id: str) -> store.Collaboration:
     try:
         return store.get_collaboration(collaboration_id)
     except store.CollaborationNotFound:
-        abort(404)
+        raise LinkGone("collaboration", collaboration_id) from None
 
 
 def _invited(token: str) -> store.Collaboration:
     try:
         return store.by_invitation(token)
     except store.CollaborationNotFound:
-        abort(404)
+        raise LinkGone("invitation", token) from None
+
+
+def _alternatives(answers: dict[str, Any], recommended: str, lang: str) -> list[dict[str, Any]]:
+    found = what_would_change(get_advisor().engine, answers, recommended, lang, prefer=preferred_order)
+    return alternatives_by_form(found, forms_by_id(lang))
 
 
 def _name_error(value: str) -> str | None:
@@ -97,8 +119,7 @@ def collaboration(collaboration_id: str) -> ResponseReturnValue:
     if seen.combined_advice is not None and seen.combination is not None:
         combined = {
             "advice": seen.combined_advice, "form": forms[seen.combined_advice.recommended],
-            "alternatives": what_would_change(get_advisor().engine, seen.combination.answers,
-                                              seen.combined_advice.recommended, lang),
+            "alternative_groups": _alternatives(seen.combination.answers, seen.combined_advice.recommended, lang),
         }
     advice_by_id = {r.id: a for r, a in seen.advices}
     return render_template(
@@ -142,7 +163,7 @@ def combined_advice(collaboration_id: str) -> ResponseReturnValue:
     if seen.combined_advice is None or seen.combination is None:
         abort(404)
     return _advice_page(collaboration, seen.combined_advice, seen.combination.answers, lang,
-                        _("Combined advice for %(name)s", name=collaboration.name))
+                        _("Combined advice for %(name)s", name=collaboration.name), combination=seen.combination)
 
 
 @bp.get("/c/<collaboration_id>/responses/<respondent_id>/advice")
@@ -161,16 +182,37 @@ def respondent_advice(collaboration_id: str, respondent_id: str) -> ResponseRetu
 
 
 def _advice_page(collaboration: store.Collaboration, result: Advice, answers: dict[str, Any], lang: str,
-                 heading: str) -> str:
+                 heading: str, combination: Combination | None = None) -> str:
+    view = advice_view(result, lang, steps=_steps(), answers=answers)
     return render_template(
-        "collaboration_advice.html", **advice_view(result, lang), heading=heading, collaboration=collaboration,
-        alternatives=what_would_change(get_advisor().engine, answers, result.recommended, lang),
+        "collaboration_advice.html", **view, heading=heading, collaboration=collaboration,
+        alternative_groups=_alternatives(answers, result.recommended, lang),
+        contested=contested_view(combination) if combination else {}, report_name=collaboration.name,
+        combined=combination is not None,
     )
 
 
-@bp.post("/c/<collaboration_id>/rounds")
+@bp.route("/c/<collaboration_id>/rounds", methods=["GET", "POST"])
 def close_round(collaboration_id: str) -> ResponseReturnValue:
-    note = request.form.get("note", "")[:LABEL_MAX]
+    """Close the open round, after a confirmation that says what changes and what is kept."""
+    note = request.values.get("note", "")[:LABEL_MAX]
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        collaboration = _collaboration(collaboration_id)
+        count = len(store.current_respondents(collaboration))
+        page = url_for("collaboration_pages.collaboration", collaboration_id=collaboration_id)
+        return render_template(
+            "confirm.html", title=_("Close round %(round)s?", round=collaboration.round),
+            lead=_("Close the round when you want to keep this picture, for example at a yearly review."),
+            gone=[ngettext("The %(num)s partner who answered can no longer change those answers.",
+                           "The %(num)s partners who answered can no longer change those answers.", count),
+                  _("Round %(next)s starts empty: partners answer again with the same invitation link.",
+                    next=collaboration.round + 1)],
+            kept=[_(
+                "The round's answers side by side, its findings and its combined advice stay visible in the history.")],
+            action=url_for("collaboration_pages.close_round", collaboration_id=collaboration_id),
+            button=_("Yes, close round %(round)s", round=collaboration.round), button_class="primary",
+            cancel=page, hidden={"note": note} if note else {},
+        )
     try:
         store.close_round(collaboration_id, note=note or None)
     except store.CollaborationNotFound:
@@ -184,23 +226,72 @@ def close_round(collaboration_id: str) -> ResponseReturnValue:
     return redirect(url_for("collaboration_pages.collaboration", collaboration_id=collaboration_id))
 
 
-@bp.post("/c/<collaboration_id>/responses/<respondent_id>/erase")
-def erase_response(collaboration_id: str, respondent_id: str) -> ResponseReturnValue:
+@bp.get("/c/<collaboration_id>/rounds/<int:number>")
+def closed_round(collaboration_id: str, number: int) -> ResponseReturnValue:
+    """A closed round as it is kept: its advice then, the answers side by side and the findings."""
     collaboration = _collaboration(collaboration_id)
+    kept = next((r for r in collaboration.rounds if r.number == number), None)
+    if kept is None:
+        abort(404)
+    lang = current_lang()
+    seen = store.overview(collaboration, lang, round_number=number)
+    return render_template(
+        "collaboration_round.html", collaboration=collaboration, entry=store.history_entry(kept), seen=seen,
+        forms=forms_by_id(lang), labels=[r.label for r, _advice in seen.advices],
+    )
+
+
+@bp.route("/c/<collaboration_id>/responses/<respondent_id>/erase", methods=["GET", "POST"])
+def erase_response(collaboration_id: str, respondent_id: str) -> ResponseReturnValue:
+    """The coordinator removes a partner's answers, after a confirmation."""
+    collaboration = _collaboration(collaboration_id)
+    page = url_for("collaboration_pages.collaboration", collaboration_id=collaboration_id)
     try:
-        store.delete_response(collaboration, respondent_id)
+        respondent = store.get_response(collaboration, respondent_id)
     except store.RespondentNotFound:
         abort(404)
-    flash(_("The answers of this partner have been deleted."))
-    return redirect(url_for("collaboration_pages.collaboration", collaboration_id=collaboration_id))
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template(
+            "confirm.html", title=_("Delete the answers of %(label)s?", label=respondent.label),
+            lead=_("This cannot be undone."),
+            gone=[ngettext("the %(num)s answer of %(label)s", "the %(num)s answers of %(label)s",
+                           len(respondent.answers), label=respondent.label),
+                  _("its place in the combined advice and in the answers side by side"),
+                  _("its private link: %(label)s can no longer change these answers", label=respondent.label)],
+            kept=[_("The answers of the other partners, and the rounds already closed.")],
+            action=url_for("collaboration_pages.erase_response", collaboration_id=collaboration_id,
+                           respondent_id=respondent_id),
+            button=_("Yes, delete the answers of %(label)s", label=respondent.label), cancel=page,
+        )
+    store.delete_response(collaboration, respondent_id)
+    flash(_("The answers of %(label)s have been deleted.", label=respondent.label))
+    return redirect(page)
 
 
-@bp.post("/c/<collaboration_id>/erase")
+@bp.route("/c/<collaboration_id>/erase", methods=["GET", "POST"])
 def erase(collaboration_id: str) -> ResponseReturnValue:
+    """Erase the collaboration with everything in it, after a confirmation."""
+    collaboration = _collaboration(collaboration_id)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        answered = len(collaboration.respondents)
+        return render_template(
+            "confirm.html", title=_("Delete “%(name)s” and all answers?", name=collaboration.name),
+            lead=_("This cannot be undone."),
+            gone=[ngettext("the answers of %(num)s partner, in every round",
+                           "the answers of %(num)s partners, in every round", answered),
+                  *([ngettext("the history of %(num)s closed round", "the history of %(num)s closed rounds",
+                              len(collaboration.rounds))] if collaboration.rounds else []),
+                  _("the invitation link and the private link to this page: they stop working")],
+            kept=[], action=url_for("collaboration_pages.erase", collaboration_id=collaboration_id),
+            button=_("Yes, delete everything"),
+            cancel=url_for("collaboration_pages.collaboration", collaboration_id=collaboration_id),
+        )
     try:
         store.delete_collaboration(collaboration_id)
     except store.CollaborationNotFound:
-        abort(404)
+        raise LinkGone("collaboration", collaboration_id) from None
+    remember_erased(collaboration_id)
+    remember_erased(collaboration.invitation_token)
     flash(_("The collaboration and all answers have been deleted. Its links no longer work."))
     return redirect(url_for("web.start"))
 
@@ -232,7 +323,7 @@ def join(token: str) -> ResponseReturnValue:
             try:
                 respondent = store.add_response(collaboration, {}, label=label, lang=current_lang())
             except store.LabelTaken:
-                error = _("Another partner already answered under this name in this round. Choose another name.")
+                error = _("Another partner already answered under this name in this round. If that was you, open the private link you got after your answers to change them. Otherwise choose another name.")
             except LabelError:
                 error = _("Use plain text without special control characters.")
             else:
@@ -266,9 +357,15 @@ def join_step(token: str, number: int) -> ResponseReturnValue:
         except store.RoundClosed:   # the coordinator closed the round meanwhile: answer the new one
             return redirect(url_for("collaboration_pages.join", token=token))
         nav = request.form.get("nav", "next")
+        here = url_for("collaboration_pages.join_step", token=token, number=number)
+        if nav.startswith("lang:"):   # switching language keeps what was entered on this step
+            return redirect(url_for("web.switch_language", code=nav[5:], next=here))
         if nav == "back":
             return redirect(url_for("collaboration_pages.join_step", token=token, number=number - 1)
                             if number > 1 else url_for("collaboration_pages.join", token=token))
+        target = goto_step(nav, len(steps))
+        if target is not None:
+            return redirect(url_for("collaboration_pages.join_step", token=token, number=target))
         if not errors:
             if number < len(steps):
                 return redirect(url_for("collaboration_pages.join_step", token=token, number=number + 1))
@@ -295,16 +392,54 @@ def join_done(token: str) -> ResponseReturnValue:
     result = store.respondent_advice(respondent, current_lang())
     forms = forms_by_id(current_lang())
     return render_template("collaboration_done.html", collaboration=collaboration, respondent=respondent,
-                           advice=result, form=forms[result.recommended] if result else None, token=token)
+                           advice=result, form=forms[result.recommended] if result else None, token=token,
+                           resume_url=_resume_url(respondent),
+                           retention_days=current_app.config.get("RETENTION_DAYS") or 0)
 
 
-@bp.post("/join/<token>/erase")
+def _resume_url(respondent: store.Respondent) -> str:
+    return url_for("collaboration_pages.resume", resume_token=store.resume_token(respondent), _external=True)
+
+
+@bp.get("/r/<resume_token>")
+def resume(resume_token: str) -> ResponseReturnValue:
+    """A partner's private link: back to its own answers in any browser, until the round closes."""
+    try:
+        respondent = store.by_resume_token(resume_token)
+    except store.RespondentNotFound:
+        return render_gone("partner", resume_token)
+    collaboration = respondent.collaboration
+    token = collaboration.invitation_token
+    if respondent.round != collaboration.round:
+        return render_template("collaboration_round_closed.html", collaboration=collaboration,
+                               respondent=respondent, token=token)
+    session[SESSION_KEY] = {**(session.get(SESSION_KEY) or {}), token: respondent.id}
+    invalid = answer_rules.clean_steps(_steps(), to_draft(respondent.answers))[1]
+    if invalid is None:
+        return redirect(url_for("collaboration_pages.join_done", token=token))
+    return redirect(url_for("collaboration_pages.join_step", token=token, number=invalid))
+
+
+@bp.route("/join/<token>/erase", methods=["GET", "POST"])
 def join_erase(token: str) -> ResponseReturnValue:
-    """A partner erases its own answers."""
+    """A partner erases its own answers, after a confirmation."""
     collaboration = _invited(token)
     respondent = _own_response(collaboration, token)
-    if respondent is not None:
-        store.delete_response(collaboration, respondent.id)
+    if respondent is None:
+        return redirect(url_for("collaboration_pages.join", token=token))
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template(
+            "confirm.html", title=_("Delete your answers?"), lead=_("This cannot be undone."),
+            gone=[ngettext("your %(num)s answer as %(label)s", "your %(num)s answers as %(label)s",
+                           len(respondent.answers), label=respondent.label),
+                  _("your place in the combined advice of %(name)s", name=collaboration.name),
+                  _("your private link to these answers")],
+            kept=[_("The answers of the other partners.")],
+            action=url_for("collaboration_pages.join_erase", token=token),
+            button=_("Yes, delete my answers"), cancel=url_for("collaboration_pages.join_done", token=token),
+        )
+    store.delete_response(collaboration, respondent.id)
+    remember_erased(respondent.resume_token)
     session[SESSION_KEY] = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if k != token}
     flash(_("Your answers have been deleted."))
     return redirect(url_for("collaboration_pages.join", token=token))

@@ -28,8 +28,8 @@ def render_error(error: HTTPException):
 
 
 def render_csrf_error(error: CSRFError):
-    title = _("Your session has expired")
-    text = _("For your safety, forms only work for a limited time. Go back, reload the page and send it again; what you entered on earlier steps is kept.")
+    title = _("This form has expired")
+    text = _("For your safety, a form only works for a limited time. What you sent from this page was not saved. Go back, reload the page and send it again. If your browser was closed in between, your earlier answers only come back through your private link, if you kept it.")
     return render_template("error.html", code=400, title=title, text=text), 400
 
 

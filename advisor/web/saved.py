@@ -143,6 +143,17 @@ def _take_stored(draft: Mapping[str, Any], questions: Iterable[Question], stored
     return updated, seen
 
 
+def saved_label() -> str | None:
+    """The name of the visitor's stored assessment, when it has one (the printout shows it)."""
+    current = saved_id()
+    if not current:
+        return None
+    try:
+        return storage.get(current).label
+    except (storage.AssessmentNotFound, SQLAlchemyError):
+        return None
+
+
 def resume(assessment_id: str) -> tuple[Draft, str]:
     """The stored answers as a draft, and the status; remembers the link in the session.
 

@@ -13,15 +13,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import storage
-from ..api.views import forms_by_id, questionnaire_data
+from ..api.views import questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
-from ..model import Advice
 from ..whatif import alternatives as what_would_change
 from . import answers as answer_rules
 from . import saved
+from .advice_page import advice_view, alternatives_by_form, preferred_order
+from .gone import forget_erased, remember_erased, render_gone, was_erased
 from .i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_lang, safe_next
 from .progress import clear_draft, load_draft, replace_draft, save_draft
 
@@ -51,10 +53,13 @@ def saved_link() -> dict[str, Any]:
 @bp.get("/")
 def start() -> ResponseReturnValue:
     steps = _steps()
-    count = len(_all_questions(steps))
+    questions = _all_questions(steps)
+    count = len(questions)
+    required = sum(1 for q in questions if q["required"])
     return render_template(
-        "start.html", steps=steps, question_count=count, has_draft=bool(load_draft()),
+        "start.html", steps=steps, question_count=count, required_count=required, has_draft=bool(load_draft()),
         minutes=max(5, -(-count * SECONDS_PER_QUESTION // 60)),
+        required_minutes=max(2, -(-required * SECONDS_PER_QUESTION // 60)),
     )
 
 
@@ -79,11 +84,12 @@ def step(number: int) -> ResponseReturnValue:
     if request.method == "GET":
         draft = saved.take_others_changes(load_draft(), _all_questions(steps))
         replace_draft(draft)
-        if request.args.get("check"):
+        if request.args.get("check") and (draft or not was_erased()):   # after erasing: nothing to check
             errors = answer_rules.clean(questions, draft)[1]
         return _render_step(steps, number, draft, errors)
 
     draft = save_draft(answer_rules.read_step(request.form, questions))
+    forget_erased()
     result = saved.save_as_you_go(draft, _all_questions(steps), current_lang())
     if result.conflicts:
         return _render_step(steps, number, draft, errors, conflicts=result.conflicts), 409
@@ -94,9 +100,14 @@ def step(number: int) -> ResponseReturnValue:
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
     if nav == "back":
         return redirect(url_for("web.step", number=number - 1) if number > 1 else url_for("web.start"))
+    target = goto_step(nav, len(steps))
+    if target is not None:   # a progress link: what was entered here is kept, checked later
+        return redirect(url_for("web.step", number=target))
     errors = answer_rules.clean(questions, draft)[1]
     if errors:
         return _render_step(steps, number, draft, errors), 422
+    if nav == "advice":
+        return redirect(url_for("web.advice"))
     if number < len(steps):
         return redirect(url_for("web.step", number=number + 1))
     invalid = answer_rules.clean_steps(steps, draft)[1]
@@ -105,12 +116,24 @@ def step(number: int) -> ResponseReturnValue:
     return redirect(url_for("web.advice"))
 
 
+def goto_step(nav: str, count: int) -> int | None:
+    """The step a progress link (``nav=goto:N``) asks for; None for any other button."""
+    if not nav.startswith("goto:"):
+        return None
+    try:
+        target = int(nav[5:])
+    except ValueError:
+        return None
+    return target if 1 <= target <= count else None
+
+
 def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any],
                  errors: dict[str, str], conflicts: tuple[saved.Conflict, ...] = ()) -> str:
     summary = answer_rules.error_summary(steps[number - 1]["questions"], errors)
     return render_template(
         "step.html", steps=steps, number=number, step=steps[number - 1], draft=draft,
         errors=errors, error_summary=summary, is_last=number == len(steps),
+        from_advice=request.values.get("from") == "advice",
         conflicts=answer_rules.describe_conflicts(_all_questions(steps), conflicts),
     )
 
@@ -119,19 +142,24 @@ def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any]
 def advice() -> ResponseReturnValue:
     steps = _steps()
     draft = saved.take_others_changes(load_draft(), _all_questions(steps))
+    if not draft and was_erased():   # Back after "Delete my answers": say so, not "4 problems"
+        return render_gone("answers", None, reason="erased")
     replace_draft(draft)
     clean, invalid = answer_rules.clean_steps(steps, draft)
     if invalid is not None:
         return redirect(url_for("web.step", number=invalid, check=1))
     lang = current_lang()
+    engine = get_advisor().engine
     try:
-        result = get_advisor().engine.advise(clean, lang)
+        result = engine.advise(clean, lang)
     except AnswersError:
         return redirect(url_for("web.step", number=1, check=1))
     except PluginFailed:
         abort(503)
-    return render_template("advice.html", **advice_view(result, lang), question_links=_question_links(steps),
-                           alternatives=what_would_change(get_advisor().engine, clean, result.recommended, lang))
+    view = advice_view(result, lang, steps=steps, answers=clean)
+    found = what_would_change(engine, clean, result.recommended, lang, prefer=preferred_order)
+    return render_template("advice.html", **view, alternative_groups=alternatives_by_form(found, view["forms"]),
+                           can_change=True, report_name=saved.saved_label(), question_links=_question_links(steps))
 
 
 def _question_links(steps: list[dict[str, Any]]) -> dict[str, str]:
@@ -156,7 +184,7 @@ def resume(assessment_id: str) -> ResponseReturnValue:
     try:
         draft, status = saved.resume(assessment_id)
     except storage.AssessmentNotFound:
-        abort(404)
+        return render_gone("answers", assessment_id)
     replace_draft(draft)
     invalid = answer_rules.clean_steps(_steps(), draft)[1]
     if status == "complete" and invalid is None:
@@ -164,39 +192,30 @@ def resume(assessment_id: str) -> ResponseReturnValue:
     return redirect(url_for("web.step", number=invalid or 1))
 
 
-@bp.post("/erase")
+@bp.route("/erase", methods=["GET", "POST"])
 def erase() -> ResponseReturnValue:
-    """Erase the stored answers for good and empty the session (the right to erasure)."""
+    """Erase the stored answers for good and empty the session (the right to erasure), after a
+    confirmation page that says what will be gone (it works without JavaScript)."""
+    draft = load_draft()
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        if not draft and not saved.saved_id():
+            if was_erased():   # Back to this confirmation after erasing
+                return render_gone("answers", None, reason="erased")
+            return redirect(url_for("web.start"))
+        answered = sum(1 for value in draft.values() if value not in ("", [], None))
+        gone = [ngettext("your %(num)s answer", "your %(num)s answers", answered),
+                _("the advice made from them")]
+        if saved.saved_id():
+            gone.append(_("the private link: whoever has it can no longer open the answers"))
+        return render_template(
+            "confirm.html", title=_("Delete your answers?"), gone=gone, kept=[],
+            lead=_("This cannot be undone."), action=url_for("web.erase"),
+            button=_("Yes, delete my answers"), cancel=safe_next(request.values.get("back")),
+        )
+    erased_id = saved.saved_id()
     saved.erase()
     clear_draft()
+    remember_erased(erased_id)
     flash(_("Your answers have been deleted. The private link no longer works."))
     return redirect(url_for("web.start"))
 
-
-def advice_view(result: Advice, lang: str) -> dict[str, Any]:
-    """What the advice page shows: the engine's advice with the forms' names and descriptions."""
-    forms = forms_by_id(lang)
-    top_share = max((entry.share for entry in result.ranking), default=0) or 1
-    ranking = [
-        {"id": entry.form, "name": forms[entry.form]["name"], "score": entry.score,
-         "share": entry.share, "percent": round(entry.share * 100),
-         "bar": round(entry.share / top_share * 100, 1), "recommended": entry.form == result.recommended}
-        for entry in result.ranking
-    ]
-    grouped = []
-    for entry in result.ranking:
-        reasons = sorted(
-            ({"item": item, "points": item.contributions[entry.form]}
-             for item in result.explanation if item.contributions.get(entry.form)),
-            key=lambda reason: -reason["points"],
-        )
-        grouped.append({
-            "form": forms[entry.form], "score": entry.score,
-            "recommended": entry.form == result.recommended,
-            "for": [r for r in reasons if r["points"] > 0],
-            "against": [r for r in reasons if r["points"] < 0],
-        })
-    return {
-        "advice": result, "recommended": forms[result.recommended], "ranking": ranking,
-        "grouped": grouped, "forms": forms,
-    }

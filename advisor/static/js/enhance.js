@@ -20,19 +20,26 @@
         target.focus({ preventScroll: true });
       });
     });
-    // On a step, switching language first sends the form, so what was typed here is kept.
+    // On a step, switching language or following a progress link first sends the form, so what
+    // was typed here is kept.
     var stepForm = document.getElementById("step-form");
     if (stepForm) {
-      document.querySelectorAll("[data-switch-language]").forEach(function (link) {
-        link.addEventListener("click", function (event) {
+      var sendWith = function (value) {
+        return function (event) {
           event.preventDefault();
           var nav = document.createElement("input");
           nav.type = "hidden";
           nav.name = "nav";
-          nav.value = "lang:" + link.getAttribute("data-switch-language");
+          nav.value = value;
           stepForm.appendChild(nav);
           stepForm.submit();
-        });
+        };
+      };
+      document.querySelectorAll("[data-switch-language]").forEach(function (link) {
+        link.addEventListener("click", sendWith("lang:" + link.getAttribute("data-switch-language")));
+      });
+      document.querySelectorAll("[data-goto-step]").forEach(function (link) {
+        link.addEventListener("click", sendWith("goto:" + link.getAttribute("data-goto-step")));
       });
     }
     // Copy the private link; the field itself stays selectable without JavaScript.
