@@ -331,7 +331,8 @@ def test_every_page_uses_the_library_for_headings_buttons_and_fields(make_app):
     pages["join"] = text(client.get(join))
     for name, html in pages.items():
         assert not library_misses(html), (name, library_misses(html)[:5])
-    buttons = [classes for html in pages.values() for tag, classes, _ in tags_of(html) if tag == "button"]
-    assert any("utrecht-button--primary-action" in classes for classes in buttons)
+    next_step = [classes for tag, classes, attributes in tags_of(pages["/steps/1"])
+                 if tag == "button" and attributes.get("value") == "next"]
+    assert next_step and "utrecht-button--primary-action" in next_step[0]  # the way on is the primary action
     fields = [classes for html in pages.values() for tag, classes, _ in tags_of(html) if tag == "input"]
     assert {"utrecht-radio-button", "utrecht-checkbox", "utrecht-textbox"} <= set().union(*fields)
