@@ -207,7 +207,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server):
     check("new collaboration")
     page.goto(body["page_url"])
     check("collaboration")
-    delete = page.locator("table.respondents a.button.danger").first
+    delete = page.locator("table.respondents a.danger").first
     assert delete.evaluate("e => e.getBoundingClientRect().right <= window.innerWidth"), "delete button off screen"
     respondent_advice = page.locator("table.respondents td a").first.get_attribute("href")
     page.goto(live_server + respondent_advice)

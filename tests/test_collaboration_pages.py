@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_collaborations_api import GEMEENTE, SCHOOL, WIJKTEAM
 from tests.test_web_advice import text_of
-from tests.web_support import csrf_token
+from tests.web_support import csrf_token, markup
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def create(client, name: str = "Wijkaanpak Noord") -> str:
 
 
 def invitation_of(client, page: str) -> str:
-    html = client.get(page).get_data(as_text=True)
+    html = markup(client.get(page).get_data(as_text=True))
     return re.search(r'id="invitation-link" class="link" type="text" readonly value="http://localhost([^"]+)"', html).group(1)
 
 
@@ -85,7 +85,7 @@ def test_collaboration_page_with_three_partners(three):
     coordinator, page, _ = three
     response = coordinator.get(page)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    html = response.get_data(as_text=True)
+    html = markup(response.get_data(as_text=True))
     read = text_of(html)
     api = coordinator.get("/api/v1/collaborations/" + page.rsplit("/", 1)[1] + "?lang=en").get_json()
     assert "3 partners have answered every required question." in read
@@ -144,7 +144,7 @@ def test_a_step_with_an_error_is_shown_again(web_app):
     token = csrf_token(partner, invitation)
     partner.post(invitation, data={"label": "Gemeente", "csrf_token": token})
     response = partner.post(f"{invitation}/steps/1", data={"nav": "next", "csrf_token": token})
-    assert response.status_code == 422 and 'class="error-summary"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'class="error-summary"' in markup(response.get_data(as_text=True))
 
 
 def test_rounds_and_drift_on_the_page(web_app):
@@ -189,7 +189,7 @@ def test_single_advice_page_says_what_would_change_it(web_app):
     api = client.post("/api/v1/advice", json={"answers": answers, "lang": "en", "alternatives": True}).get_json()
     forms = {f["id"]: f["name"] for f in client.get("/api/v1/forms?lang=en").get_json()["forms"]}
     assert "What would change the advice" in read and api["alternatives"]
-    html = client.get("/advice").get_data(as_text=True)
+    html = markup(client.get("/advice").get_data(as_text=True))
     groups = re.findall(r'<h3 class="alternative-form">(.*?) would be advised</h3>\s*<ul class="alternative-list">(.*?)</ul>',
                         html, re.S)
     assert {name for name, _ in groups} == {forms[a["form"]] for a in api["alternatives"]}

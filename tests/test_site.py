@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -270,3 +271,68 @@ def test_links_made_to_be_shared_lead_to_the_full_site(embed_client):
     advice = text(embed_client.get("/embed/advice"))
     saved = re.search(r'id="saved-link"[^>]*value="([^"]+)"', advice) or re.search(r'value="([^"]+)"[^>]*id="saved-link"', advice)
     assert saved and saved.group(1).startswith("http://localhost/a/"), saved
+
+
+# --- Every page on the library's components -----------------------------------------------------
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its classes and attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, set[str], dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        self.tags.append((tag, set(attributes.get("class", "").split()), attributes))
+
+
+def tags_of(html: str) -> list[tuple[str, set[str], dict[str, str]]]:
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+LIBRARY_CLASS = {
+    "h1": {"utrecht-heading-1"}, "h2": {"utrecht-heading-2"}, "h3": {"utrecht-heading-3"},
+    "button": {"utrecht-button"}, "fieldset": {"utrecht-form-fieldset__fieldset"},
+    "legend": {"utrecht-form-fieldset__legend"}, "table": {"utrecht-table"},
+    "textarea": {"utrecht-textarea"}, "select": {"utrecht-select"},
+    "p": {"utrecht-paragraph", "utrecht-form-field-description", "utrecht-form-field-error-message", "utrecht-alert"},
+}
+INPUT_CLASS = {"radio": "utrecht-radio-button", "checkbox": "utrecht-checkbox", "text": "utrecht-textbox"}
+
+
+def library_misses(html: str) -> list[str]:
+    misses = []
+    for tag, classes, attributes in tags_of(html):
+        wanted = INPUT_CLASS.get(attributes.get("type", "text")) if tag == "input" else None
+        expected = {wanted} if wanted else LIBRARY_CLASS.get(tag)
+        if expected and not classes & expected:
+            misses.append(f"<{tag} class={' '.join(sorted(classes))!r}> wants one of {sorted(expected)}")
+        if tag == "a" and "button" in classes:
+            misses.append("a.button: use utrecht-button-link")
+    return misses
+
+
+def test_every_page_uses_the_library_for_headings_buttons_and_fields(make_app):
+    client = make_app(**OPERATOR).test_client()
+    pages = {}
+    token = csrf_token(client, "/steps/1")
+    pages["step with errors"] = text(client.post("/steps/1", data={"csrf_token": token, "nav": "next"}))
+    assert 'utrecht-form-fieldset--invalid' in pages["step with errors"]
+    fill_all_steps(client)
+    for path in ("/", "/steps/1", "/steps/2", "/steps/3", "/steps/4", "/advice", "/privacy", "/accessibility",
+                 "/c/new", "/nowhere", "/embed/", "/embed/steps/1"):
+        pages[path] = text(client.get(path))
+    created = client.post("/c/new", data={"csrf_token": csrf_token(client, "/c/new"), "name": "Wijkaanpak"})
+    pages["collaboration"] = text(client.get(created.location))
+    join = re.search(r'(/join/[A-Za-z0-9_-]+)', pages["collaboration"]).group(1)
+    pages["join"] = text(client.get(join))
+    for name, html in pages.items():
+        assert not library_misses(html), (name, library_misses(html)[:5])
+    next_step = [classes for tag, classes, attributes in tags_of(pages["/steps/1"])
+                 if tag == "button" and attributes.get("value") == "next"]
+    assert next_step and "utrecht-button--primary-action" in next_step[0]  # the way on is the primary action
+    fields = [classes for html in pages.values() for tag, classes, _ in tags_of(html) if tag == "input"]
+    assert {"utrecht-radio-button", "utrecht-checkbox", "utrecht-textbox"} <= set().union(*fields)

@@ -9,7 +9,7 @@ import pytest
 
 from advisor.web.i18n import compile_catalogs
 from tests.conftest import MINI_PACKS
-from tests.web_support import PLUGIN_PACK, fill_all_steps, has_real_rules
+from tests.web_support import PLUGIN_PACK, fill_all_steps, has_real_rules, markup
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_advice_page_matches_the_api(rich_app, lang):
     client = rich_app.test_client()
     client.get(f"/language/{lang}")
     answers = fill_all_steps(client, lang)
-    page = client.get("/advice").get_data(as_text=True)
+    page = markup(client.get("/advice").get_data(as_text=True))
     api = client.post("/api/v1/advice", json={"answers": answers, "lang": lang}).get_json()
     forms = {f["id"]: f["name"] for f in client.get(f"/api/v1/forms?lang={lang}").get_json()["forms"]}
     read = text_of(page)

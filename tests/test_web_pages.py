@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import MINI_PACKS
-from tests.web_support import PLUGIN_PACK, csrf_token
+from tests.web_support import PLUGIN_PACK, csrf_token, markup
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def web(web_app):
 
 
 def page(response) -> str:
-    return response.get_data(as_text=True)
+    return markup(response.get_data(as_text=True))
 
 
 def post_step(client, number: int, data: dict, nav: str = "next"):

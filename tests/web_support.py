@@ -52,6 +52,17 @@ source = "test"
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
+UTRECHT_CLASS = re.compile(r"\s*\butrecht-[a-z0-9_-]+")
+EMPTY_CLASS = re.compile(r'\s+class=""')
+
+
+def markup(html: str) -> str:
+    """A page without its NL Design System class names, for tests that read the page's own
+    markup (tests/test_site.py checks the library's classes themselves)."""
+    html = re.sub(r'class="([^"]*)"', lambda m: f'class="{UTRECHT_CLASS.sub("", m.group(1)).strip()}"', html)
+    return EMPTY_CLASS.sub("", html)
+
+
 
 def csrf_token(client, path: str = "/") -> str:
     """The CSRF token of the visitor's session, read from a page as a browser would."""
