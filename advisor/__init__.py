@@ -20,7 +20,7 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import cli, config, extension, http, limits, security, storage, web
+    from . import cli, config, extension, http, limits, ops, security, storage, web
     from .api import register_api
     from .sessions import LazySessionInterface
 
@@ -36,4 +36,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     cli.init_app(app)
     security.init_app(app)
+    ops.init_app(app)
     return app

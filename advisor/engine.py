@@ -110,6 +110,8 @@ class Engine:
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
         self._condition_impls = self._impls("success_conditions")
+        self.observers: list[Callable[[Advice], None]] = []
+        """Called with every advice made, refused ones too (strict mode), e.g. to count them."""
 
     # --- Start-up ---------------------------------------------------------------------------
 
@@ -274,14 +276,17 @@ class Engine:
             ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
             for plugin, items in condition_items for c in items
         )
-        if failures and self.strict:
-            raise PluginFailed(failures)
-        return Advice(
+        advice = Advice(
             recommended=recommended, ranking=ranking, margin=margin, tie_break=tie_break,
             risks=ordered_risks, explanation=tuple(explanation), conditions=conditions,
             completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
             incomplete=bool(failures), failed_plugins=tuple(failures),
         )
+        for observe in self.observers:
+            observe(advice)
+        if failures and self.strict:
+            raise PluginFailed(failures)
+        return advice
 
     def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
         """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""
