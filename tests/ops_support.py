@@ -173,6 +173,7 @@ class Instance:
                  access_log: bool = False) -> None:
         self.name = name
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.socket = HeldSocket()
         self.port = self.socket.port
         self.url = f"http://127.0.0.1:{self.port}"
@@ -261,6 +262,7 @@ class Clients:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.verify = self.ca
+        session.trust_env = False  # REQUESTS_CA_BUNDLE would replace `verify`, a proxy variable the route
         session.source_address = address  # type: ignore[attr-defined]
         return session
 
