@@ -133,9 +133,10 @@ def test_in_strict_mode_a_refused_advice_counts_its_failure_but_not_as_an_advice
     before = samples(client)
     assert client.post("/api/v1/advice", json=ANSWERS).status_code == 503
     after = samples(client)
-    labels = {"plugin": "failing", "hook": "score_forms"}
-    assert value(after, "advisor_plugin_failures_total", **labels) - value(before, "advisor_plugin_failures_total", **labels) == 1
-    assert value(after, "advisor_advices_total", form="program") == value(before, "advisor_advices_total", form="program")
+    failures, labels = "advisor_plugin_failures_total", {"plugin": "failing", "hook": "score_forms"}
+    assert value(after, failures, **labels) - value(before, failures, **labels) == 1
+    assert value(after, "advisor_advices_total", form="program") == value(before, "advisor_advices_total",
+                                                                          form="program")
 
 
 def test_rate_limit_refusals_are_counted_and_scrapes_are_not_limited(make_app):

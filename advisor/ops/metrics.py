@@ -50,8 +50,8 @@ PLUGIN_FAILURES = Counter("advisor_plugin_failures", "Plugin calls that failed d
                           "was marked incomplete, or refused in strict mode), by plugin and hook.", ["plugin", "hook"])
 PLUGIN_OVERRUNS = Counter("advisor_plugin_overruns", "Plugin calls abandoned because the advice's time budget "
                           "ran out, by plugin and hook.", ["plugin", "hook"])
-RATE_LIMITED = Counter("advisor_rate_limit_refusals", "Requests refused with 429 by the rate limits, by route template.",
-                       ["route"])
+RATE_LIMITED = Counter("advisor_rate_limit_refusals",
+                       "Requests refused with 429 by the rate limits, by route template.", ["route"])
 DATABASE_ERRORS = Counter("advisor_database_errors", "Errors raised by the database driver, by exception class.",
                           ["error"])
 
