@@ -81,11 +81,22 @@ def test_the_environment_template_names_every_setting_to_choose(tmp_path):
     assert not unknown, f"not settings of the app: {unknown}"
 
 
-@pytest.mark.parametrize("name", ["advisor-purge.service", "advisor-purge.timer", "advisor@.socket"])
+def test_the_environment_template_reads_alike_in_systemd_and_a_shell():
+    """systemd strips the quotes; a shell that sources the file must see the same values."""
+    shown = subprocess.run(["bash", "-c", f"set -a; . {ENV_TEMPLATE}; printf %s \"$ADVISOR_RATELIMIT_DEFAULT\""],
+                           capture_output=True, text=True, timeout=30)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == "120 per minute;2000 per hour"
+
+
+@pytest.mark.parametrize("name", ["advisor-purge.service", "advisor-purge.timer", "advisor@.socket",
+                                  "advisor-migrate.service"])
 def test_the_other_units_are_there(name):
     text = (ROOT / "deploy" / "systemd" / name).read_text()
     assert text.startswith("#") and "[Unit]" in text
     if name == "advisor-purge.service":
         assert "assessments purge" in text
+    if name == "advisor-migrate.service":
+        assert "db upgrade" in text and "Type=oneshot" in text
     if name == "advisor-purge.timer":
         assert "OnCalendar=" in text and "Persistent=true" in text
