@@ -31,9 +31,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 
 from ..model import Advice, PluginFailure
+from .requestlog import route_template
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-UNMATCHED_ROUTE = "<unmatched>"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; an advice takes ~20 ms on two workers, alternatives and pages up to a few hundred."""
 OVERRUN_MARKERS = ("TimeoutError", "time budget", "timed out")
@@ -87,12 +87,6 @@ def _registry() -> CollectorRegistry:
 # --- What is counted ---------------------------------------------------------------------------
 
 
-def route_of() -> str:
-    """The matched route's template (``/a/<assessment_id>``), never the path with its ids."""
-    rule = request.url_rule
-    return rule.rule if rule is not None else UNMATCHED_ROUTE
-
-
 def count_advice(advice: Advice, *, refused: bool = False) -> None:
     """An advice the engine made; a refused one (strict mode) counts only its plugin failures."""
     if not refused:
@@ -122,7 +116,7 @@ def _started(sender: Flask, **_extra: object) -> None:
 
 def _count_request(response: Response) -> Response:
     started = g.pop("metrics_started", None)
-    route, status = route_of(), str(response.status_code)
+    route, status = route_template(), str(response.status_code)
     if route == "/metrics":
         return response  # the scrape itself is not traffic
     REQUESTS.labels(route, request.method, status).inc()

@@ -36,6 +36,7 @@ def _start(sender: Flask, **_extra: object) -> None:
 
 
 def route_template() -> str:
+    """The matched route's template (``/a/<assessment_id>``), never the path with its ids."""
     rule = request.url_rule
     return rule.rule if rule is not None else UNMATCHED_ROUTE
 
