@@ -5,6 +5,7 @@ counting from nothing, and everything it logs is a JSON line."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +71,24 @@ def test_the_config_module_loads_without_the_app(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["advisor.ops.logconfig.JsonLogger", "2000", "True"]
+
+
+def test_gunicorn_logs_no_uri_of_a_request_it_refuses(recycling_instance):
+    """A request line gunicorn cannot parse is logged without what it sent (it may be a private link)."""
+    instance = recycling_instance
+    instance.start()
+    secret = "PrivateLinkSecret" + "x" * 20
+    for raw in (f"GET /a/{secret} HTTP/1.1 junk\r\nHost: x\r\n\r\n",
+                f"GET /a/{secret}\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+                f"GET /a/{secret} HTTP/1.1\r\nBad Header: {secret}\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", instance.port), timeout=10) as sock:
+            sock.sendall(raw.encode())
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert requests.get(f"{instance.url}{ROUTE}", timeout=10).status_code == 200
+    instance.stop()
+    text = instance.output()
+    lines, other = json_lines(text)
+    assert not other, other[:5]
+    assert any("Invalid request from ip=" in line["message"] for line in lines)
+    assert secret not in text

@@ -54,7 +54,18 @@ LOGCONFIG: dict[str, Any] = {
 
 
 class JsonLogger(glogging.Logger):
-    """gunicorn's logger with a structured access line: method, route template, status, time."""
+    """gunicorn's logger with a structured access line (method, route template, status, time) and
+    without the URIs gunicorn puts in its error lines: paths hold private ids."""
+
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if isinstance(msg, str) and msg.startswith("Error handling request"):
+            msg, args = "Error handling request (its URI is not logged)", ()
+        super().exception(msg, *args, **kwargs)
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if isinstance(msg, str) and msg.startswith("Invalid request from ip="):
+            msg = msg.partition(": ")[0] + ": (what it sent is not logged)"
+        super().warning(msg, *args, **kwargs)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if self.cfg.accesslog is None:

@@ -36,8 +36,9 @@ from .requestlog import route_template
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; an advice takes ~20 ms on two workers, alternatives and pages up to a few hundred."""
-OVERRUN_MARKERS = ("TimeoutError", "time budget", "timed out")
-"""How a plugin failure reads when the advice's time budget abandoned the call."""
+OVERRUN_MARKER = "time budget"
+"""What the failure of a call abandoned (or skipped) by the advice's time budget
+(``ADVICE_TIME_BUDGET_MS``, advisor.containment) says; a PluginFailure has no kind of its own."""
 
 REQUESTS = Counter("advisor_http_requests", "HTTP requests answered, by route template, method and status.",
                    ["route", "method", "status"])
@@ -107,7 +108,7 @@ def is_overrun(failure: PluginFailure) -> bool:
     flagged = getattr(failure, "timed_out", None)
     if flagged is not None:
         return bool(flagged)
-    return any(marker in failure.error for marker in OVERRUN_MARKERS)
+    return OVERRUN_MARKER in failure.error
 
 
 def _started(sender: Flask, **_extra: object) -> None:
