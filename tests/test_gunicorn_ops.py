@@ -5,8 +5,12 @@ counting from nothing, and everything it logs is a JSON line."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +96,50 @@ def test_gunicorn_logs_no_uri_of_a_request_it_refuses(recycling_instance):
     assert not other, other[:5]
     assert any("Invalid request from ip=" in line["message"] for line in lines)
     assert secret not in text
+
+
+def test_a_graceful_reload_replaces_the_workers_without_a_failed_request(tmp_path):
+    """``systemctl reload`` (HUP to the master): new workers, the socket stays, nothing fails."""
+    require(GUNICORN.exists(), "gunicorn next to the interpreter")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("ADVISOR_") and key != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update({"ADVISOR_SECRET_KEY": "reload-test-secret", "ADVISOR_RULES_DIR": str(MINI_PACKS),
+                "ADVISOR_PLUGINS_ENTRY_POINTS": "false"})
+    instance = Instance("reload", tmp_path, env, workers=2)
+    stop, outcomes = threading.Event(), []
+
+    def load() -> None:
+        with requests.Session() as session:
+            for _ in range(5000):
+                if stop.is_set():
+                    return
+                try:
+                    outcomes.append(session.get(f"{instance.url}{ROUTE}", timeout=30).status_code)
+                except requests.RequestException as error:
+                    outcomes.append(type(error).__name__)
+
+    try:
+        instance.start()
+        before = worker_pids(instance.process.pid)
+        thread = threading.Thread(target=load)
+        thread.start()
+        time.sleep(0.3)
+        instance.process.send_signal(signal.SIGHUP)
+        for _ in range(600):  # until both old workers are replaced (bounded)
+            now = worker_pids(instance.process.pid)
+            if len(now) == 2 and not now & before:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        stop.set()
+        thread.join(timeout=60)
+    finally:
+        instance.close()
+    assert now and not now & before, (before, now)
+    assert outcomes and set(outcomes) == {200}, Counter(outcomes)
+
+
+def worker_pids(master: int) -> set[int]:
+    """The master's child processes, from /proc."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
