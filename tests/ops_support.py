@@ -95,6 +95,7 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
+    access_log {folder}/access.log;
     include {site};
 }}
 """

@@ -70,6 +70,7 @@ class Region:
     http_url: str
     a: Instance
     b: Instance
+    nginx_log: Path
     clients: Clients
     questionnaire: dict[str, Any]
     secrets: dict[str, str]
@@ -151,13 +152,14 @@ def region(tmp_path_factory, pytestconfig) -> Iterator[Region]:
             "/etc/ssl/advisor/fullchain.pem": str(cert),
             "/etc/ssl/advisor/privkey.pem": str(key),
             "/srv/advisor/advisor/static/": f"{ROOT / 'advisor' / 'static'}/",
+            "/var/log/nginx/advisor.access.json": str(folder / "nginx" / "access.json"),
         })
         proxy = Nginx(config, https_port)
         clients = Clients(cert)
         nginx_url = f"https://127.0.0.1:{https_port}"
         questionnaire = clients.new().get(f"{nginx_url}/api/v1/questionnaire?lang=nl", timeout=10).json()
-        region = Region(nginx_url, f"http://127.0.0.1:{http_port}", a, b, clients, questionnaire, tokens,
-                        tokens["metrics"])
+        region = Region(nginx_url, f"http://127.0.0.1:{http_port}", a, b, folder / "nginx" / "access.json",
+                        clients, questionnaire, tokens, tokens["metrics"])
         region.private.update(tokens.values())
         yield region
         _print_figures(pytestconfig, region.figures)
@@ -518,9 +520,19 @@ def test_the_logs_of_the_whole_run_are_json_without_private_data(region):
     labels = ("restart-label-", "kill-label-")
     assert not any(label in text for label in labels)
     assert '"answers"' not in text
-    per_instance = {instance.name: sum(1 for line in json_lines(instance.output())[0]
-                                       if line.get("logger") == "advisor.request")
-                    for instance in (region.a, region.b)}
-    region.figures.append(f"requests served (app request lines) by instance over the whole run: {per_instance}")
+    # nginx's own lines: JSON, no URL, and which instance answered each request.
+    proxied, not_json = json_lines(region.nginx_log.read_text())
+    assert not not_json and proxied, not_json[:5]
+    nginx_text = region.nginx_log.read_text()
+    assert not sorted(secret for secret in region.private if secret and secret in nginx_text)
+    assert "/api/" not in nginx_text and "/a/" not in nginx_text
+    ports = {str(region.a.port): "a", str(region.b.port): "b"}
+    through = Counter(ports.get(line["upstream"].rsplit(":", 1)[-1], line["upstream"] or "nginx itself")
+                      for line in proxied if "," not in line["upstream"])
+    retried = sum(1 for line in proxied if "," in line["upstream"])
+    assert through["a"] > 0 and through["b"] > 0
+    assert {line["request_id"] for line in proxied} & {line["request_id"] for line in requests_logged}
+    region.figures.append(f"requests through nginx by instance (nginx's log): {dict(through)}, "
+                          f"{retried} moved to the other instance")
     region.figures.append(f"logs: {len(lines)} JSON lines ({len(requests_logged)} request lines, {len(access)} "
                           f"gunicorn access lines), none holding any of {len(region.private)} ids, tokens and labels")
