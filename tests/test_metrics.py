@@ -54,6 +54,12 @@ def test_a_metrics_token_is_required_when_set(make_app):
     assert allowed.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.parametrize("weak", ["short-token", "x" * 40, "a b c d e f g h i j k l m n o p", "ä" * 30])
+def test_a_weak_metrics_token_stops_the_start(make_app, weak):
+    with pytest.raises(ValueError, match="METRICS_TOKEN must be at least 24"):
+        make_app(RULES_DIR=str(MINI_PACKS), METRICS_TOKEN=weak)
+
+
 def test_requests_advices_and_risks_are_counted(metrics_app):
     client = metrics_app.test_client()
     before = samples(client)

@@ -34,6 +34,7 @@ from ..model import Advice, PluginFailure
 from .requestlog import route_template
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+TOKEN_MIN_LENGTH = 24
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; an advice takes ~20 ms on two workers, alternatives and pages up to a few hundred."""
 OVERRUN_MARKER = "time budget"
@@ -74,6 +75,18 @@ def metrics() -> Response:
     response = Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def check_token(token: object) -> None:
+    """A guessable token would open every counter to the internet: refuse it at start."""
+    if token is None or token == "":
+        return
+    if not isinstance(token, str) or len(token) < TOKEN_MIN_LENGTH or not token.isascii() \
+            or any(c.isspace() for c in token) or len(set(token)) < 8:
+        raise ValueError(
+            f"METRICS_TOKEN must be at least {TOKEN_MIN_LENGTH} ASCII characters without spaces and not "
+            "one character repeated; make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
 
 
 def _registry() -> CollectorRegistry:
@@ -137,6 +150,7 @@ def init_app(app: Flask) -> None:
     """Count this app's requests, advices and database errors, and serve ``/metrics``."""
     app.config.setdefault("METRICS_ENABLED", False)
     app.config.setdefault("METRICS_TOKEN", None)
+    check_token(app.config["METRICS_TOKEN"])
     app.register_blueprint(bp)
     request_started.connect(_started, app)
     app.after_request(_count_request)
