@@ -20,8 +20,9 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import cli, config, extension, http, limits, ops, security, storage, web
+    from . import cli, config, extension, http, limits, security, storage, web
     from .api import register_api
+    from .ops import init_app as init_ops
     from .sessions import LazySessionInterface
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
@@ -31,10 +32,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     http.init_app(app)
     extension.init_app(app)
     storage.init_app(app)
+    init_ops(app)  # metrics and request log: after the engine and the database they watch
     register_api(app)
     web.init_app(app)
     limits.init_app(app)
     cli.init_app(app)
     security.init_app(app)
-    ops.init_app(app)
     return app

@@ -46,9 +46,6 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory-sweep://",
     "SECRET_KEY": None,
     "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off
-    # Operations (see README "Running it on the internet")
-    "METRICS_ENABLED": False,  # serve /metrics (keep it off the public site)
-    "METRICS_TOKEN": None,  # set: /metrics needs "Authorization: Bearer <METRICS_TOKEN>" (and is on)
 }
 
 LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS")

@@ -94,6 +94,8 @@ class Engine:
         self.strict = strict
         self.trace = trace
         self._kinds = {info.name: info.kind for info in loaded.infos}
+        self.observers: list[Callable[[Advice], None]] = []
+        """Called with every advice made, refused ones too (strict mode), e.g. to count them."""
         self.steps: dict[str, Step] = {}
         self.questions: dict[str, Question] = {}
         self.forms: dict[str, Form] = {}
@@ -110,8 +112,6 @@ class Engine:
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
         self._condition_impls = self._impls("success_conditions")
-        self.observers: list[Callable[[Advice], None]] = []
-        """Called with every advice made, refused ones too (strict mode), e.g. to count them."""
 
     # --- Start-up ---------------------------------------------------------------------------
 
