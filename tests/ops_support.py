@@ -186,15 +186,17 @@ class Instance:
         if access_log:
             self.command[1:1] = ["--access-logfile", "-"]
         self.process: subprocess.Popen | None = None
-        self.starts = 0
 
     def start(self) -> None:
+        self.spawn()
+        self.wait_healthy()
+
+    def spawn(self) -> None:
+        """Start the processes without waiting for them (to start several instances at once)."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,
                                             stderr=subprocess.STDOUT, pass_fds=(self.socket.fd,),
                                             start_new_session=True)
-        self.starts += 1
-        self.wait_healthy()
 
     def wait_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS

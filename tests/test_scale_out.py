@@ -138,8 +138,10 @@ def region(tmp_path_factory, pytestconfig) -> Iterator[Region]:
         a = Instance("a", folder / "a", env, access_log=True)
         b = Instance("b", folder / "b", env)
         instances = [a, b]
-        a.start()
-        b.start()
+        a.spawn()
+        b.spawn()
+        a.wait_healthy()
+        b.wait_healthy()
         cert, key = self_signed_certificate(folder)
         https_port, http_port = free_port(), free_port()
         config = write_nginx_config(folder / "nginx", {
@@ -520,6 +522,10 @@ def test_the_logs_of_the_whole_run_are_json_without_private_data(region):
     labels = ("restart-label-", "kill-label-")
     assert not any(label in text for label in labels)
     assert '"answers"' not in text
+    given = full_answers(region.questionnaire).values()
+    words = {value for value in given if isinstance(value, str) and len(value) >= 6}
+    words |= {item for value in given if isinstance(value, list) for item in value if len(item) >= 6}
+    assert words and not sorted(word for word in words if word in text)
     # nginx's own lines: JSON, no URL, and which instance answered each request.
     proxied, not_json = json_lines(region.nginx_log.read_text())
     assert not not_json and proxied, not_json[:5]
