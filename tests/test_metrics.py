@@ -96,6 +96,15 @@ def test_routes_are_counted_by_template_never_by_private_path(metrics_app):
     assert assessment_id not in text and "secret-looking-path" not in text and "Wijkteam" not in text
 
 
+def test_labels_stay_few_whatever_a_client_sends(metrics_app):
+    client = metrics_app.test_client()
+    for method in ("FOOBAR", "BREW", "X-" + "A" * 50):
+        client.open("/api/v1/advice", method=method)
+    text = client.get("/metrics").text
+    assert 'method="other"' in text
+    assert "FOOBAR" not in text and "BREW" not in text and "AAAA" not in text
+
+
 class Failing:
     @hookimpl
     def score_forms(self, answers):

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import hmac
 import os
-import time
 from collections.abc import Iterable
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request, request_started
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -31,7 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 
 from ..model import Advice, PluginFailure
-from .requestlog import route_template
+from .requestlog import elapsed_seconds, method_name, route_template
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 TOKEN_MIN_LENGTH = 24
@@ -117,25 +116,18 @@ def count_plugin_failures(failures: Iterable[PluginFailure]) -> None:
 
 
 def is_overrun(failure: PluginFailure) -> bool:
-    """Whether a failure is a call the time budget abandoned rather than one that raised."""
-    flagged = getattr(failure, "timed_out", None)
-    if flagged is not None:
-        return bool(flagged)
+    """Whether a failure is a call the time budget abandoned or skipped rather than one that raised."""
     return OVERRUN_MARKER in failure.error
 
 
-def _started(sender: Flask, **_extra: object) -> None:
-    g.metrics_started = time.perf_counter()
-
-
 def _count_request(response: Response) -> Response:
-    started = g.pop("metrics_started", None)
-    route, status = route_template(), str(response.status_code)
+    route, method, status = route_template(), method_name(), str(response.status_code)
     if route == "/metrics":
         return response  # the scrape itself is not traffic
-    REQUESTS.labels(route, request.method, status).inc()
-    if started is not None:
-        LATENCY.labels(route, request.method, status).observe(time.perf_counter() - started)
+    REQUESTS.labels(route, method, status).inc()
+    elapsed = elapsed_seconds()
+    if elapsed is not None:
+        LATENCY.labels(route, method, status).observe(elapsed)
     if response.status_code == 429:
         RATE_LIMITED.labels(route).inc()
     return response
@@ -152,7 +144,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("METRICS_TOKEN", None)
     check_token(app.config["METRICS_TOKEN"])
     app.register_blueprint(bp)
-    request_started.connect(_started, app)
     app.after_request(_count_request)
     advisor = app.extensions.get("advisor")
     if advisor is not None:

@@ -20,6 +20,7 @@ ROUTE_ENVIRON_KEY = "advisor.route"
 """Where the app leaves the route template for gunicorn's access log (``logconfig.JsonLogger``)."""
 UNMATCHED_ROUTE = "<unmatched>"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 log = logging.getLogger("advisor.request")
 
@@ -32,7 +33,18 @@ def request_id() -> str | None:
 def _start(sender: Flask, **_extra: object) -> None:
     sent = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = sent if _SANE_ID.fullmatch(sent) else uuid.uuid4().hex
-    g.request_log_started = time.perf_counter()
+    g.request_started_at = time.perf_counter()
+
+
+def elapsed_seconds() -> float | None:
+    """Seconds since the app took up the current request (None if it never did)."""
+    started = g.get("request_started_at")
+    return time.perf_counter() - started if started is not None else None
+
+
+def method_name() -> str:
+    """The request's method, or "other": a client may send any token there, labels must stay few."""
+    return request.method if request.method in KNOWN_METHODS else "other"
 
 
 def route_template() -> str:
@@ -46,12 +58,12 @@ def _log_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = rid
     route = route_template()
     request.environ[ROUTE_ENVIRON_KEY] = route
-    started = g.get("request_log_started")
-    duration_ms = round((time.perf_counter() - started) * 1000, 2) if started is not None else None
+    elapsed = elapsed_seconds()
+    duration_ms = round(elapsed * 1000, 2) if elapsed is not None else None
     advisor = current_app.extensions.get("advisor")
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
     log.log(level, "request", extra={
-        "request_id": rid, "method": request.method, "route": route, "status": response.status_code,
+        "request_id": rid, "method": method_name(), "route": route, "status": response.status_code,
         "duration_ms": duration_ms, "ruleset": advisor.engine.ruleset.fingerprint if advisor else None,
     })
     return response
