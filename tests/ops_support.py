@@ -259,9 +259,11 @@ class Clients:
         self.ca = str(ca)
         self.numbers = itertools.count(1)
 
-    def new(self) -> requests.Session:
-        number = next(self.numbers)
-        address = f"127.1.{number // 250}.{number % 250 + 1}"
+    def new(self, address: str | None = None) -> requests.Session:
+        """A session from a fresh address, or from `address` (another connection of one client)."""
+        if address is None:
+            number = next(self.numbers)
+            address = f"127.1.{number // 250}.{number % 250 + 1}"
         session = requests.Session()
         adapter = SourceAddressAdapter(address)
         session.mount("http://", adapter)
