@@ -210,9 +210,19 @@ def test_a_questionnaire_started_on_one_instance_continues_on_the_other(region):
                           f"on b, the private link opened on a: same answers ({len(answers)})")
 
 
-def test_http_is_sent_to_https(region):
+def test_http_is_sent_to_https_and_https_is_remembered(region):
     response = requests.get(f"{region.http_url}/steps/1", allow_redirects=False, timeout=10)
     assert response.status_code == 301 and response.headers["Location"].startswith("https://")
+    page = region.clients.new().get(f"{region.nginx_url}/", timeout=10)
+    assert page.status_code == 200 and page.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx(region):
+    before = region.served(region.a) + region.served(region.b)
+    response = region.clients.new().post(f"{region.nginx_url}/api/v1/advice", data=b"{" + b" " * (2 << 20) + b"}",
+                                         headers={"Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+    assert region.served(region.a) + region.served(region.b) == before  # no instance saw it
 
 
 def test_static_files_come_from_nginx(region):
@@ -238,10 +248,14 @@ def test_rate_limits_are_counted_once_across_both_instances(region):
     refused = [response for response in answers if response.status_code == 429]
     assert all(r.headers["Content-Type"].startswith("application/problem+json") and r.headers["Retry-After"]
                for r in refused)  # the app's limit, not nginx's
+    # A client cannot pose as another: nginx replaces whatever X-Forwarded-For it sends.
+    spoofed = client.post(f"{region.nginx_url}{route}", json=body, timeout=10, headers={"X-Forwarded-For": "10.1.2.3"})
+    assert spoofed.status_code == 429
     after = {i.name: (region.served(i, route, "200"), region.served(i, route, "429")) for i in (region.a, region.b)}
     per_instance = {name: (after[name][0] - before[name][0], after[name][1] - before[name][1]) for name in after}
     assert all(ok > 0 for ok, _ in per_instance.values()), per_instance  # nginx used both instances
     assert sum(ok for ok, _ in per_instance.values()) == APP_LIMIT
+    assert sum(refused for _, refused in per_instance.values()) == 7
     region.figures.append(f"rate limit {APP_LIMIT}/min for one client: {statuses[200]} accepted, {statuses[429]} "
                           f"refused; accepted/refused by instance: {per_instance}")
 
