@@ -16,7 +16,7 @@ from gunicorn import glogging
 
 from .requestlog import REQUEST_ID_HEADER, ROUTE_ENVIRON_KEY, UNMATCHED_ROUTE, request_id
 
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
 
 
 class RequestIdFilter(logging.Filter):
@@ -38,7 +38,8 @@ LOGCONFIG: dict[str, Any] = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+            "timestamp": "time",  # ISO 8601 in UTC, as log shippers read it
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
         },
     },
     "handlers": {
