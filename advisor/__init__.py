@@ -22,6 +22,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
     from . import bodies, cli, config, extension, http, limits, security, storage, web
     from .api import register_api
+    from .ops import init_app as init_ops
     from .sessions import LazySessionInterface
     from .web.embed import Flask as EmbedAwareFlask
 
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     bodies.init_app(app)
     extension.init_app(app)
     storage.init_app(app)
+    init_ops(app)  # metrics and request log: after the engine and the database they watch
     register_api(app)
     web.init_app(app)
     limits.init_app(app)

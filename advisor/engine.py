@@ -98,6 +98,8 @@ class Engine:
         self.strict = strict
         self.trace = trace
         self._kinds = {info.name: info.kind for info in loaded.infos}
+        self.observers: list[Callable[[Advice], None]] = []
+        """Called with every advice made, refused ones too (strict mode), e.g. to count them."""
         self.steps: dict[str, Step] = {}
         self.questions: dict[str, Question] = {}
         self.forms: dict[str, Form] = {}
@@ -287,15 +289,18 @@ class Engine:
             for plugin, items in condition_items for c in items if c.informal_layer
         ), None)
         not_checked = self._not_checked(view, recommended, risks, lang)
-        if failures and self.strict:
-            raise PluginFailed(failures)
-        return Advice(
+        advice = Advice(
             recommended=recommended, ranking=ranking, margin=margin, tie_break=tie_break,
             risks=ordered_risks, explanation=tuple(explanation), conditions=conditions,
             completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
             incomplete=bool(failures), failed_plugins=tuple(failures),
             not_checked=not_checked, informal_layer=informal_layer,
         )
+        for observe in self.observers:
+            observe(advice)
+        if failures and self.strict:
+            raise PluginFailed(failures)
+        return advice
 
     def _not_checked(
         self, answers: Mapping[str, Any], recommended: str, fired: Mapping[str, RiskItem], lang: str
