@@ -24,6 +24,7 @@ from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 
 from .api import API_PREFIX
+from .api.admin import admin_token_matches
 from .api.problems import problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,9 +67,10 @@ def init_app(app: Flask) -> Limiter:
         on_breach=_too_many_requests,
     )
     admin = app.blueprints.get(ADMIN_BLUEPRINT)
-    if admin is not None:  # wrong admin tokens count per client; right ones cost nothing
+    if admin is not None:  # wrong admin tokens count per client; a right one always passes
         limiter.shared_limit(app.config["RATELIMIT_ADMIN_FAILURES"], scope="admin-token",
-                             deduct_when=lambda r: r.status_code == 401, on_breach=_too_many_requests)(admin)
+                             deduct_when=lambda r: r.status_code == 401, exempt_when=admin_token_matches,
+                             on_breach=_too_many_requests)(admin)
     return limiter
 
 
