@@ -26,8 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "PLUGINS_ENTRY_POINTS": True,
     "PLUGINS_STRICT": False,
     "PLUGINS_TRACE": False,
+    "RULES_MAX_PER_PACK": 10_000,  # rules in one TOML pack; 0: no limit (see README "Limits")
     # The advice
     "TIE_MARGIN": 1.0,
+    "ADVICE_TIME_BUDGET_MS": 2000,  # per advice and per what-if search, for Python plugins' calls; 0: none
     "DEFAULT_LANG": "nl",
     "LANGUAGES": ["nl", "en"],
     # Storage (see README "Storage")

@@ -22,6 +22,9 @@ Severity = Literal["info", "warning", "critical"]
 
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 LANGUAGES: tuple[str, ...] = ("nl", "en")
+MAX_POINTS = 1_000_000
+"""The most points (either sign) one rule gives one form: packs are refused above it at load,
+Python plugins' results are contained, so a sum of scores always stays finite."""
 
 
 def localize(text: Text | None, lang: str, fallback: str = "nl") -> str:
@@ -240,3 +243,5 @@ class Advice:
     failed_plugins: tuple[PluginFailure, ...] = ()
     alternatives: tuple[Alternative, ...] | None = None
     """What would change the advice; computed only when asked (see advisor.whatif)."""
+    alternatives_partial: bool = False
+    """True when the search for alternatives stopped at its time budget before it was done."""

@@ -221,6 +221,10 @@ class AdviceSchema(ResponseSchema):
         metadata={"description": "The smallest answer changes after which another form would be "
                   "advised; null unless the request asked for them."},
     )
+    alternatives_partial = fields.Boolean(
+        metadata={"description": "True when the search for alternatives stopped at its time budget "
+                  "(ADVICE_TIME_BUDGET_MS) before it was done: other changes may exist."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------

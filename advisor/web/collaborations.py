@@ -21,7 +21,7 @@ from ..extension import get_advisor
 from ..model import Advice
 from ..storage import collaborations as store
 from ..storage.service import LABEL_MAX, LabelError
-from ..whatif import alternatives as what_would_change
+from ..whatif import what_would_change
 from . import answers as answer_rules
 from .i18n import current_lang
 from .saved import to_draft
@@ -95,10 +95,11 @@ def collaboration(collaboration_id: str) -> ResponseReturnValue:
     forms = forms_by_id(lang)
     combined = None
     if seen.combined_advice is not None and seen.combination is not None:
+        found = what_would_change(get_advisor().engine, seen.combination.answers,
+                                  seen.combined_advice.recommended, lang)
         combined = {
             "advice": seen.combined_advice, "form": forms[seen.combined_advice.recommended],
-            "alternatives": what_would_change(get_advisor().engine, seen.combination.answers,
-                                              seen.combined_advice.recommended, lang),
+            "alternatives": found.alternatives, "alternatives_partial": found.partial,
         }
     advice_by_id = {r.id: a for r, a in seen.advices}
     return render_template(
@@ -164,8 +165,13 @@ def _advice_page(collaboration: store.Collaboration, result: Advice, answers: di
                  heading: str) -> str:
     return render_template(
         "collaboration_advice.html", **advice_view(result, lang), heading=heading, collaboration=collaboration,
-        alternatives=what_would_change(get_advisor().engine, answers, result.recommended, lang),
+        **_alternatives(answers, result, lang),
     )
+
+
+def _alternatives(answers: dict[str, Any], result: Advice, lang: str) -> dict[str, Any]:
+    found = what_would_change(get_advisor().engine, answers, result.recommended, lang)
+    return {"alternatives": found.alternatives, "alternatives_partial": found.partial}
 
 
 @bp.post("/c/<collaboration_id>/rounds")

@@ -19,7 +19,7 @@ from ..api.views import forms_by_id, questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice
-from ..whatif import alternatives as what_would_change
+from ..whatif import what_would_change
 from . import answers as answer_rules
 from . import saved
 from .i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_lang, safe_next
@@ -123,8 +123,9 @@ def advice() -> ResponseReturnValue:
         return redirect(url_for("web.step", number=1, check=1))
     except PluginFailed:
         abort(503)
+    found = what_would_change(get_advisor().engine, clean, result.recommended, lang)
     return render_template("advice.html", **advice_view(result, lang),
-                           alternatives=what_would_change(get_advisor().engine, clean, result.recommended, lang))
+                           alternatives=found.alternatives, alternatives_partial=found.partial)
 
 
 @bp.post("/restart")
