@@ -44,7 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",  # here, not setdefault: Flask's own default (None) is already set
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
+    "RATELIMIT_WRITES": "120 per minute;2000 per hour",  # one budget per client across all writes
+    "RATELIMIT_ADVICE": "600 per minute;20000 per hour",  # advice (stateless): a class of its own
+    "RATELIMIT_DEFAULT": None,  # before 1.1: when set, the limit of both classes
+    "API_KEYS": {},  # bearer key -> its limit for both classes, e.g. {"<key>": "6000 per minute"}
     "RATELIMIT_STORAGE_URI": "memory-sweep://",
     "SECRET_KEY": None,
     "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off

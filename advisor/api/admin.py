@@ -71,6 +71,14 @@ def check_admin_token(token: Any) -> str | None:
     """The configured token, or None (export off); raises ValueError saying why a token is weak."""
     if token in (None, ""):
         return None
+    problem = weak_secret_problem(token)
+    if problem is not None:
+        raise ValueError(f"ADMIN_TOKEN {problem}")
+    return token
+
+
+def weak_secret_problem(token: Any) -> str | None:
+    """Why `token` is too weak to be a bearer secret (admin token, API keys), or None."""
     if not isinstance(token, str):
         problem = f"must be text, not {type(token).__name__}"
     elif any(character.isspace() for character in token):
@@ -83,8 +91,8 @@ def check_admin_token(token: Any) -> str | None:
         problem = (f"is guessable: it repeats {len(set(token))} different character(s); "
                    f"use at least {ADMIN_TOKEN_MIN_DISTINCT}")
     else:
-        return token
-    raise ValueError(f"ADMIN_TOKEN {problem}; {MAKE_A_TOKEN}")
+        return None
+    return f"{problem}; {MAKE_A_TOKEN}"
 
 
 def admin_token_matches() -> bool:
