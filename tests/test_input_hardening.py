@@ -57,3 +57,16 @@ def test_language_switch_with_encoded_crlf_in_the_raw_query(web):
 def test_local_next_paths_still_go_back(web):
     response = web.get("/language/en", query_string={"next": "/steps/1?check=1"})
     assert response.headers["Location"] == "/steps/1?check=1"
+
+
+@pytest.mark.parametrize("nav", ["lang:../../x", "lang:\r\nSet-Cookie: x", "lang:en/../..", "lang:", "lang:fr"])
+def test_a_language_button_with_an_unknown_code_does_not_redirect_through_it(web, nav):
+    token = csrf_token(web, "/steps/1")
+    response = web.post("/steps/1", data={"scope": "individual_cases", "nav": nav, "csrf_token": token})
+    assert response.status_code == 302 and "/language/" not in response.headers["Location"]
+
+
+def test_the_language_button_still_switches(web):
+    token = csrf_token(web, "/steps/1")
+    response = web.post("/steps/1", data={"scope": "individual_cases", "nav": "lang:en", "csrf_token": token})
+    assert response.headers["Location"] == "/language/en?next=/steps/1"

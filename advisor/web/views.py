@@ -85,7 +85,7 @@ def step(number: int) -> ResponseReturnValue:
     draft = save_draft(answer_rules.read_step(request.form, questions))
     saved.save_as_you_go(draft, _all_questions(steps), current_lang())
     nav = request.form.get("nav", "next")
-    if nav.startswith("lang:"):
+    if nav.startswith("lang:") and nav[5:] in current_app.config["LANGUAGES"]:
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
     if nav == "back":
         return redirect(url_for("web.step", number=number - 1) if number > 1 else url_for("web.start"))
