@@ -199,13 +199,15 @@ def test_an_overrunning_plugin_is_abandoned_and_named(make_app):
     body = response.json
     assert body["incomplete"] is True and body["recommended"] == "program"  # the slow 100 points never came
     failures = {(f["plugin"], f["hook"]): f["error"] for f in body["failed_plugins"]}
-    assert "abandoned: it overran the advice's time budget (200 ms, ADVICE_TIME_BUDGET_MS)" in failures[("sleepy", "score_forms")]
+    overran = "abandoned: it overran the advice's time budget (200 ms, ADVICE_TIME_BUDGET_MS)"
+    assert overran in failures[("sleepy", "score_forms")]
     assert "not called: the advice's time budget (200 ms" in failures[("later", "success_conditions")]
     assert sleepy.calls == 1
 
 
 def test_the_budget_cannot_be_swallowed_by_except_exception(make_app):
-    app = make_app(RULES_DIR=str(MINI_PACKS), ADVICE_TIME_BUDGET_MS=200, PLUGINS_EXTRA=[("careless", SleepyCatchAll(60))])
+    app = make_app(RULES_DIR=str(MINI_PACKS), ADVICE_TIME_BUDGET_MS=200,
+                   PLUGINS_EXTRA=[("careless", SleepyCatchAll(60))])
     advice = engine_of(app).advise(ANSWERS)
     assert [(f.plugin, f.error.split(":")[0]) for f in advice.failed_plugins] == [("careless", "abandoned")]
 
@@ -340,7 +342,8 @@ def many_rules(count: int) -> str:
 
 def test_a_pack_above_the_configured_size_is_refused_saying_so(make_app, write_pack):
     folder = write_pack("big.toml", many_rules(11))
-    with pytest.raises(PluginLoadError, match=r"big.toml: rules: has 11 rules, more than the 10 allowed \(RULES_MAX_PER_PACK\)"):
+    refused = r"big.toml: rules: has 11 rules, more than the 10 allowed \(RULES_MAX_PER_PACK\)"
+    with pytest.raises(PluginLoadError, match=refused):
         make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(folder), RULES_MAX_PER_PACK=10)
     app = make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(folder), RULES_MAX_PER_PACK=11)
     assert "big" in [p.name for p in engine_of(app).plugins]

@@ -183,7 +183,8 @@ def test_ratelimit_headers_on_every_limited_response(make_app):
     client = limited_app(make_app, RATELIMIT_ADVICE="2 per minute;10 per hour").test_client()
     first = client.post("/api/v1/advice", json=ANSWERS)
     assert first.headers["RateLimit-Policy"] == '"advice-60s";q=2;w=60, "advice-3600s";q=10;w=3600'
-    remaining = re.fullmatch(r'"advice-60s";r=(\d+);t=(\d+), "advice-3600s";r=(\d+);t=(\d+)', first.headers["RateLimit"])
+    state = r'"advice-60s";r=(\d+);t=(\d+), "advice-3600s";r=(\d+);t=(\d+)'
+    remaining = re.fullmatch(state, first.headers["RateLimit"])
     assert remaining and remaining.group(1) == "1" and remaining.group(3) == "9"
     assert 0 <= int(remaining.group(2)) <= 60 and 0 <= int(remaining.group(4)) <= 3600
     client.post("/api/v1/advice", json=ANSWERS)
