@@ -3,15 +3,18 @@ calls and an unbounded what-if search all cost only the plugin's own part of the
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from advisor import hookimpl
+from advisor import create_app, hookimpl
 from advisor.model import Contribution, RiskDefinition, RiskFinding, SuccessCondition
 from advisor.plugins import PluginLoadError
-from tests.conftest import MINI_PACKS
+from tests.conftest import BASE_CONFIG, MINI_PACKS
 
 ANSWERS = {"scope": "ongoing_task", "partners": 30}
 TEXT = {"nl": "tekst", "en": "text"}
@@ -353,3 +356,79 @@ def test_the_default_size_limit_holds(make_app, write_pack):
     folder = write_pack("big.toml", many_rules(10_001))
     with pytest.raises(PluginLoadError, match="has 10,001 rules, more than the 10,000 allowed"):
         make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(folder))
+
+
+# --- Any value a plugin returns: never a 500 (hypothesis) -------------------------------------
+
+ANY_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner),
+                            st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), inner, max_size=3)),
+    max_leaves=6,
+)
+POINTS = st.one_of(st.integers(), st.floats(), st.text(max_size=3), st.none(), st.booleans())
+
+
+class Shapeshifter:
+    """Returns whatever the current example says, from all three per-advice hooks."""
+
+    returns: dict = {}
+
+    @hookimpl
+    def register_risks(self):
+        return [RiskDefinition(id="shape.risk", severity="warning", title=TEXT)]
+
+    @hookimpl
+    def score_forms(self):
+        return self.returns["score_forms"]
+
+    @hookimpl
+    def assess_risks(self):
+        return self.returns["assess_risks"]
+
+    @hookimpl
+    def success_conditions(self):
+        return self.returns["success_conditions"]
+
+
+@st.composite
+def plugin_results(draw):
+    text = st.one_of(st.just(TEXT), ANY_VALUE)
+    contribution = st.builds(
+        Contribution, rule=ANY_VALUE,
+        contributions=st.one_of(st.dictionaries(st.sampled_from(["informal", "project", "program", "x"]),
+                                                POINTS, max_size=3), ANY_VALUE),
+        because=text, source=st.one_of(st.just(""), ANY_VALUE), reads=st.one_of(st.just(()), ANY_VALUE))
+    risk = st.builds(RiskFinding, id=st.one_of(st.just("shape.risk"), ANY_VALUE),
+                     severity=st.one_of(st.sampled_from(["info", "warning"]), ANY_VALUE),
+                     title=text, why=text, advice=text, source=st.one_of(st.just(""), ANY_VALUE),
+                     reads=st.one_of(st.just(()), ANY_VALUE))
+    condition = st.builds(SuccessCondition, id=st.one_of(st.just("c"), ANY_VALUE), text=text,
+                          source=st.one_of(st.just(""), ANY_VALUE))
+    return {
+        "score_forms": draw(st.one_of(st.lists(contribution, max_size=3), ANY_VALUE)),
+        "assess_risks": draw(st.one_of(st.lists(risk, max_size=2), ANY_VALUE)),
+        "success_conditions": draw(st.one_of(st.lists(condition, max_size=2), ANY_VALUE)),
+    }
+
+
+_SHAPE_APP = None
+
+
+def shape_client():
+    global _SHAPE_APP
+    if _SHAPE_APP is None:
+        _SHAPE_APP = create_app({**BASE_CONFIG, "INSTANCE_DIR": tempfile.mkdtemp(prefix="advisor-shapes-"),
+                                 "RULES_DIR": str(MINI_PACKS), "PLUGINS_EXTRA": [("shape", Shapeshifter())]})
+    return _SHAPE_APP.test_client()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(results=plugin_results(), lang=st.sampled_from(["nl", "en"]))
+def test_whatever_a_plugin_returns_the_advice_answers_200(results, lang):
+    Shapeshifter.returns = results
+    response = shape_client().post("/api/v1/advice", json={"answers": ANSWERS, "lang": lang, "alternatives": True})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.json
+    assert all(failure["plugin"] == "shape" for failure in body["failed_plugins"])
+    assert all(abs(entry["score"]) <= 3 * 1_000_000 + 10 for entry in body["ranking"])
