@@ -140,3 +140,18 @@ def test_a_redis_password_is_not_logged(make_app, tmp_path, caplog):
     client = limited_app(make_app, url).test_client()
     assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
     assert "unreachable" in caplog.text and "s3cret-pass" not in caplog.text and "***@127.0.0.1" in caplog.text
+
+
+def test_with_redis_all_write_routes_share_one_budget_across_instances(make_app, redis_server):
+    """Issue 15 item 10: one budget per client across every write route and every worker."""
+    config = {"RATELIMIT_WRITES": "3 per minute", "RATELIMIT_DEFAULT": None}
+    first = make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_server.url,
+                     **config).test_client()
+    second = make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_server.url,
+                      **config).test_client()
+    assert first.post("/api/v1/assessments", json={"answers": {}}).status_code == 201
+    assert second.post("/api/v1/collaborations", json={"name": "Noord"}).status_code == 201
+    assert first.post("/api/v1/collaborations", json={"name": "Zuid"}).status_code == 201
+    assert second.post("/api/v1/assessments", json={"answers": {}}).status_code == 429
+    assert first.post("/api/v1/assessments", json={"answers": {}}).status_code == 429
+    assert second.post("/api/v1/advice", json=ANSWERS).status_code == 200  # advice: its own class
