@@ -96,8 +96,10 @@ class TimeBudget:
             signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
             yield True
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            finally:  # even when the timer fires right here, the previous handler comes back
+                signal.signal(signal.SIGALRM, previous)
 
 
 class HookCaller:
