@@ -432,3 +432,12 @@ def test_whatever_a_plugin_returns_the_advice_answers_200(results, lang):
     body = response.json
     assert all(failure["plugin"] == "shape" for failure in body["failed_plugins"])
     assert all(abs(entry["score"]) <= 3 * 1_000_000 + 10 for entry in body["ranking"])
+
+
+def test_rules_check_uses_the_configured_pack_size(make_app, write_pack):
+    folder = write_pack("big.toml", many_rules(11))
+    app = make_app(RULES_DIR=str(MINI_PACKS), RULES_MAX_PER_PACK=10)
+    result = app.test_cli_runner().invoke(args=["rules", "check", str(folder / "big.toml")])
+    assert result.exit_code == 1 and "has 11 rules, more than the 10 allowed (RULES_MAX_PER_PACK)" in result.output
+    roomy = make_app(RULES_DIR=str(MINI_PACKS), RULES_MAX_PER_PACK=0)
+    assert "more than" not in roomy.test_cli_runner().invoke(args=["rules", "check", str(folder / "big.toml")]).output
