@@ -119,7 +119,7 @@ class Engine:
         for impl in self._impls(hook_name):
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # a sys.exit() in a plugin still names it
                 raise PluginLoadError(
                     f"plugin '{impl.plugin}' failed in {hook_name}: {type(exc).__name__}: {exc}"
                 ) from exc

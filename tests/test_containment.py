@@ -441,3 +441,13 @@ def test_rules_check_uses_the_configured_pack_size(make_app, write_pack):
     assert result.exit_code == 1 and "has 11 rules, more than the 10 allowed (RULES_MAX_PER_PACK)" in result.output
     roomy = make_app(RULES_DIR=str(MINI_PACKS), RULES_MAX_PER_PACK=0)
     assert "more than" not in roomy.test_cli_runner().invoke(args=["rules", "check", str(folder / "big.toml")]).output
+
+
+def test_a_plugin_exiting_at_start_up_is_named(make_app):
+    class Exiting:
+        @hookimpl
+        def register_forms(self):
+            raise SystemExit(2)
+
+    with pytest.raises(PluginLoadError, match="plugin 'exiting' failed in register_forms: SystemExit: 2"):
+        make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_EXTRA=[("exiting", Exiting())])
