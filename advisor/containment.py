@@ -57,6 +57,8 @@ class Impl:
     argnames: tuple[str, ...]
     checked: bool = False
     """True for rule packs: their results were checked when the pack was compiled."""
+    unchecked: Callable[..., Any] | None = None
+    """A rule pack's ``unchecked_risks``: which of its risks the skipped answers decide."""
 
 
 class TimeBudget:

@@ -40,7 +40,7 @@ class ProblemApi(Api):
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, collaborations, views
+    from . import admin, assessments, collaborations, preconditions, views
 
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
     app.config.setdefault("API_VERSION", "v1")
@@ -58,6 +58,7 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(collaborations.blp)
     api.register_blueprint(collaborations.invitations)
     assessments.register_error_handlers(app, api)
+    preconditions.register_error_handlers(app, api)
     admin.register(app, api)
     docs.register(app)
     cors.init_cors(app)
