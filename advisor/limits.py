@@ -95,6 +95,7 @@ def init_app(app: Flask) -> Limiter:
               "advice": _checked_limit("RATELIMIT_ADVICE", legacy or config.get("RATELIMIT_ADVICE") or ADVICE_LIMIT)}
     keys = check_api_keys(config.get("API_KEYS"))
     config["RATELIMIT_DEFAULT"] = None  # never per-route defaults: the classes below are the limits
+    config["RATELIMIT_WRITES"], config["RATELIMIT_ADVICE"] = public["writes"], public["advice"]  # as in force
 
     def limit_for(limit_class: str):
         def provider() -> str:
