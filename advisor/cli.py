@@ -24,7 +24,7 @@ from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
 from .plugins import PluginLoadError, describe, display_path
 from .rulecheck import Loaded, check_files, pack_files
-from .rulepack import RulePack
+from .rulepack import DEFAULT_MAX_RULES, RulePack
 
 plugins_cli = AppGroup("plugins", help="The loaded plugins.")
 rules_cli = AppGroup("rules", help="Check and test rule packs.")
@@ -84,7 +84,8 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
         in_rules_dir = rules_dir is not None and path.resolve().parent == rules_dir.resolve()
         return in_rules_dir or loaded.kinds.get(pack.id) == "builtin"
 
-    report = check_files(files, loaded, builtin=is_builtin, display=display_path)
+    max_rules = int(app.config["RULES_MAX_PER_PACK"] or 0) if app is not None else DEFAULT_MAX_RULES
+    report = check_files(files, loaded, builtin=is_builtin, display=display_path, max_rules=max_rules)
     for finding in report.errors + report.warnings:
         click.echo(f"{finding.level}: {finding}")
     click.echo(

@@ -17,6 +17,10 @@ Context = Mapping[str, Any]
 """What a condition sees: the answers, plus ``@recommended`` while risks are assessed."""
 
 RECOMMENDED = "@recommended"
+MAX_NESTING = 32
+"""How deep ``all``/``any``/``not`` may nest in one ``when``: far more than a readable rule
+needs, far less than Python's recursion limit (2,000 levels used to stop start-up with a
+RecursionError naming no file)."""
 
 
 class ConditionError(ValueError):
@@ -86,22 +90,25 @@ class _Compiler:
         self.forms = forms
         self.allow_advice = allow_advice
 
-    def table(self, when: Any, path: str) -> Condition:
+    def table(self, when: Any, path: str, depth: int = 0) -> Condition:
+        if depth > MAX_NESTING:
+            raise ConditionError(_shorten(path), f"nests deeper than {MAX_NESTING} levels of all/any/not; "
+                                 "split the rule or flatten the condition")
         if not isinstance(when, Mapping):
             raise ConditionError(path, "must be a table of conditions")
         if not when:
             raise ConditionError(path, "is empty; leave it out to mean 'always'")
-        parts = [self.entry(key, value, f"{path}.{key}") for key, value in when.items()]
+        parts = [self.entry(key, value, f"{path}.{key}", depth) for key, value in when.items()]
         return _all_of(parts)
 
-    def entry(self, key: str, value: Any, path: str) -> Condition:
+    def entry(self, key: str, value: Any, path: str, depth: int = 0) -> Condition:
         if key == "all" or key == "any":
             if not isinstance(value, list) or not value:
                 raise ConditionError(path, "must be a non-empty list of tables")
-            parts = [self.table(item, f"{path}[{i}]") for i, item in enumerate(value)]
+            parts = [self.table(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
             return _all_of(parts) if key == "all" else _any_of(parts)
         if key == "not":
-            inner = self.table(value, path)
+            inner = self.table(value, path, depth + 1)
             inner_test = inner.test
             return Condition(test=lambda ctx: not inner_test(ctx), reads=inner.reads)
         if key == "recommended":
@@ -227,6 +234,14 @@ class _Compiler:
         if op == "min":
             return Condition(test=lambda ctx: qid in ctx and ctx[qid] >= arg, reads=(qid,))
         return Condition(test=lambda ctx: qid in ctx and ctx[qid] <= arg, reads=(qid,))
+
+
+def _shorten(path: str, keep: int = 60) -> str:
+    """A field path short enough to read: its start, then how many levels were left out."""
+    if len(path) <= keep:
+        return path
+    head = path[:keep].rsplit(".", 1)[0]
+    return f"{head}.… ({path.count('.') - head.count('.')} more levels)"
 
 
 def _is_int(value: Any) -> bool:

@@ -26,8 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "PLUGINS_ENTRY_POINTS": True,
     "PLUGINS_STRICT": False,
     "PLUGINS_TRACE": False,
+    "RULES_MAX_PER_PACK": 10_000,  # rules in one TOML pack; 0: no limit (see README "Limits")
     # The advice
     "TIE_MARGIN": 1.0,
+    "ADVICE_TIME_BUDGET_MS": 2000,  # per advice and per what-if search, for Python plugins' calls; 0: none
     "DEFAULT_LANG": "nl",
     "LANGUAGES": ["nl", "en"],
     # Storage (see README "Storage")
@@ -42,7 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",  # here, not setdefault: Flask's own default (None) is already set
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_DEFAULT": "120 per minute;2000 per hour",
+    "RATELIMIT_WRITES": "120 per minute;2000 per hour",  # one budget per client across all writes
+    "RATELIMIT_ADVICE": "600 per minute;20000 per hour",  # advice (stateless): a class of its own
+    "RATELIMIT_DEFAULT": None,  # before 1.1: when set, the limit of both classes
+    "API_KEYS": {},  # bearer key -> its limit for both classes, e.g. {"<key>": "6000 per minute"}
     "RATELIMIT_STORAGE_URI": "memory-sweep://",
     "SECRET_KEY": None,
     "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off

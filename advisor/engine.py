@@ -2,17 +2,15 @@
 
 The engine knows no rule. At start-up it asks the plugins for steps, questions, forms and risks
 (checking ids for collisions), lets every plugin validate its rules, and fingerprints the rule
-set. Per advice it calls each plugin's hook implementation itself, rather than through pluggy's
-one-shot hook call, so a plugin that raises or returns nonsense is named and contained instead
-of failing the whole advice.
+set. Per advice it calls each plugin's hook implementation itself through `advisor.containment`,
+rather than through pluggy's one-shot hook call, so a plugin that raises, returns nonsense or
+overruns the time budget is named and contained instead of failing the whole advice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -20,6 +18,7 @@ from typing import Any
 
 import pluggy
 
+from .containment import HookCaller, Impl, TimeBudget
 from .model import (
     SEVERITY_ORDER,
     Advice,
@@ -47,9 +46,9 @@ from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
 from .rulepack import RulePack
 
 log = logging.getLogger("advisor.engine")
-trace_log = logging.getLogger("advisor.trace")
 
 DEFAULT_TIE_MARGIN = 1.0
+DEFAULT_TIME_BUDGET_MS = 2000.0
 TRIGGER_CACHE_SIZE = 4096
 """Triggers (question, answer, language) kept across advices; enough for every option answer."""
 
@@ -70,17 +69,6 @@ class PluginFailed(RuntimeError):
         self.failures = tuple(failures)
 
 
-@dataclass(frozen=True, slots=True)
-class _Impl:
-    plugin: str
-    function: Callable[..., Any]
-    argnames: tuple[str, ...]
-    checked: bool = False
-    """True for rule packs: their results were checked when the pack was compiled."""
-    unchecked: Callable[..., Any] | None = None
-    """A rule pack's ``unchecked_risks``: which of its risks the skipped answers decide."""
-
-
 class Engine:
     """Everything the loaded plugins contribute, ready to turn answers into advice."""
 
@@ -91,12 +79,15 @@ class Engine:
         tie_margin: float = DEFAULT_TIE_MARGIN,
         strict: bool = False,
         trace: bool = False,
+        time_budget_ms: float | None = DEFAULT_TIME_BUDGET_MS,
     ) -> None:
         self.manager: pluggy.PluginManager = loaded.manager
         self.plugins: list[PluginInfo] = loaded.infos
         self.tie_margin = tie_margin
         self.strict = strict
         self.trace = trace
+        self.time_budget_ms = time_budget_ms
+        """Per advice, for Python plugins' calls (None or 0: unbounded); see advisor.containment."""
         self._kinds = {info.name: info.kind for info in loaded.infos}
         self.observers: list[Callable[[Advice], None]] = []
         """Called with every advice made, refused ones too (strict mode), e.g. to count them."""
@@ -119,14 +110,15 @@ class Engine:
         self._score_impls = self._impls("score_forms")
         self._risk_impls = self._impls("assess_risks")
         self._condition_impls = self._impls("success_conditions")
+        self._hooks = HookCaller(self.forms, self.risk_definitions, self.owners, trace=trace)
 
     # --- Start-up ---------------------------------------------------------------------------
 
-    def _impls(self, hook_name: str) -> list[_Impl]:
+    def _impls(self, hook_name: str) -> list[Impl]:
         hook = getattr(self.manager.hook, hook_name)
         return [
-            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack),
-                  impl.plugin.unchecked_risks if isinstance(impl.plugin, RulePack) else None)
+            Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack),
+                 impl.plugin.unchecked_risks if isinstance(impl.plugin, RulePack) else None)
             for impl in hook.get_hookimpls()
         ]
 
@@ -135,7 +127,7 @@ class Engine:
         for impl in self._impls(hook_name):
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # a sys.exit() in a plugin still names it
                 raise PluginLoadError(
                     f"plugin '{impl.plugin}' failed in {hook_name}: {type(exc).__name__}: {exc}"
                 ) from exc
@@ -240,12 +232,17 @@ class Engine:
         clean = self.validate_answers(answers)
         return self.advise_valid(clean, lang)
 
+    def new_budget(self) -> TimeBudget:
+        """A fresh time budget of the configured length (one per advice or what-if search)."""
+        return TimeBudget(self.time_budget_ms)
+
     def advise_valid(self, answers: dict[str, Any], lang: str = "nl") -> Advice:
         """The advice for answers already passed through :meth:`validate_answers`."""
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = []
+        budget = self.new_budget()
         triggers = self._trigger_lookup(answers, lang)
-        contributions, totals = self._score(view, failures)
+        contributions, totals = self._score(view, failures, budget)
         explanation = []
         add = explanation.append
         new_item = ExplanationItem  # positional below: this loop runs once per fired rule
@@ -260,8 +257,8 @@ class Engine:
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
 
-        findings = self._call(
-            self._risk_impls, "assess_risks", RiskFinding, failures,
+        findings = self._hooks.call(
+            self._risk_impls, "assess_risks", RiskFinding, failures, budget,
             answers=view, recommended=recommended, ranking=ranking, questions=self.questions_view,
         )
         risks: dict[str, RiskItem] = {}
@@ -276,8 +273,8 @@ class Engine:
                 )
         ordered_risks = tuple(sorted(risks.values(), key=_severity_rank))
 
-        condition_items = self._call(
-            self._condition_impls, "success_conditions", SuccessCondition, failures,
+        condition_items = self._hooks.call(
+            self._condition_impls, "success_conditions", SuccessCondition, failures, budget,
             recommended=recommended, answers=view,
         )
         conditions = tuple(
@@ -331,16 +328,17 @@ class Engine:
             questions=tuple(SkippedQuestion(q, localize(self.questions[q].text, lang)) for q in ordered),
         )
 
-    def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
-        """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""
-        _, totals = self._score(MappingProxyType(answers), [])
+    def recommend(self, answers: dict[str, Any], budget: TimeBudget | None = None) -> tuple[str, dict[str, float]]:
+        """Only the recommended form and the scores: the cheap part of an advice, for what-ifs.
+        A search passes one `budget` for all its calls (``budget.exceeded`` tells it to stop)."""
+        _, totals = self._score(MappingProxyType(answers), [], budget or self.new_budget())
         return self._choose(self._rank(totals))[0], totals
 
     def _score(
-        self, answers: Mapping[str, Any], failures: list[PluginFailure]
+        self, answers: Mapping[str, Any], failures: list[PluginFailure], budget: TimeBudget
     ) -> tuple[list[tuple[str, Sequence[Contribution]]], dict[str, float]]:
-        contributions = self._call(
-            self._score_impls, "score_forms", Contribution, failures,
+        contributions = self._hooks.call(
+            self._score_impls, "score_forms", Contribution, failures, budget,
             answers=answers, questions=self.questions_view,
         )
         totals = dict.fromkeys(self.forms, 0.0)
@@ -415,62 +413,6 @@ class Engine:
             answer=value, answer_text=question.label_of(value, lang),
         )
 
-    def _call(
-        self, impls: Sequence[_Impl], hook_name: str, kind: type, failures: list[PluginFailure],
-        **kwargs: Any,
-    ) -> list[tuple[str, Sequence[Any]]]:
-        """Call every implementation of a per-advice hook; contain and record failures.
-
-        Returns ``(plugin, items)`` per plugin that answered, in hook order.
-        """
-        results: list[tuple[str, Sequence[Any]]] = []
-        trace = self.trace
-        for impl in impls:
-            started = time.perf_counter() if trace else 0.0
-            try:
-                value = impl.function(*[kwargs[name] for name in impl.argnames])
-                if impl.checked and type(value) is list:
-                    items = value
-                else:
-                    items = self._check_result(impl.plugin, hook_name, kind, value)
-            except Exception as exc:
-                failure = PluginFailure(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}")
-                log.error("plugin '%s' failed in %s: %s", impl.plugin, hook_name, failure.error,
-                          exc_info=not isinstance(exc, _ShapeError))
-                failures.append(failure)
-                continue
-            if trace:
-                trace_log.info(
-                    "%s.%s(%s) -> %r [%.1f us]", impl.plugin, hook_name,
-                    ", ".join(f"{n}={_short(kwargs[n])}" for n in impl.argnames), items,
-                    (time.perf_counter() - started) * 1e6,
-                )
-            if items:
-                results.append((impl.plugin, items))
-        return results
-
-    def _check_result(self, plugin: str, hook_name: str, kind: type, value: Any) -> Sequence[Any]:
-        if value is None:
-            return ()
-        if not isinstance(value, (list, tuple)):
-            raise _ShapeError(f"returned {type(value).__name__}, expected a list of {kind.__name__}")
-        for item in value:
-            if not isinstance(item, kind):
-                raise _ShapeError(f"returned {type(item).__name__} in the list, expected {kind.__name__}")
-            if kind is Contribution:
-                for form_id, points in item.contributions.items():
-                    if form_id not in self.forms:
-                        raise _ShapeError(f"rule '{item.rule}' gives points to unknown form '{form_id}'")
-                    if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points):
-                        raise _ShapeError(f"rule '{item.rule}' gives {points!r} to '{form_id}', expected a number")
-            elif kind is RiskFinding:
-                definition = self.risk_definitions.get(item.id)
-                if definition is None or self.owners[("risk", item.id)] != plugin:
-                    raise _ShapeError(f"raised risk '{item.id}', which it did not declare in register_risks")
-                if item.severity not in SEVERITY_ORDER:
-                    raise _ShapeError(f"risk '{item.id}' has unknown severity '{item.severity}'")
-        return value
-
 
 def registration_problem(
     noun: str, item_id: str, plugin: str, owner: str | None, builtin: bool
@@ -493,15 +435,6 @@ def unknown_step(question_id: str, step: str | None, steps: Mapping[str, Any]) -
 
 def _severity_rank(risk: RiskItem | UncheckedRisk) -> int:
     return SEVERITY_ORDER[risk.severity]
-
-
-class _ShapeError(TypeError):
-    """A plugin returned data of the wrong shape."""
-
-
-def _short(value: Any) -> str:
-    text = repr(dict(value) if isinstance(value, Mapping) else value)
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
         deny=config["PLUGINS_DENY"],
         extra=list(config.get("PLUGINS_EXTRA", ())) + list(extra_plugins),
         entry_points=config["PLUGINS_ENTRY_POINTS"],
+        max_rules=int(config["RULES_MAX_PER_PACK"] or 0),
     )
     if config["PLUGINS_TRACE"]:
         _show_trace()
@@ -49,6 +50,7 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
         tie_margin=float(config["TIE_MARGIN"]),
         strict=bool(config["PLUGINS_STRICT"]),
         trace=bool(config["PLUGINS_TRACE"]),
+        time_budget_ms=float(config["ADVICE_TIME_BUDGET_MS"] or 0) or None,
     )
     advisor = Advisor(engine)
     app.extensions["advisor"] = advisor

@@ -1,9 +1,19 @@
 """Abuse limits per client with Flask-Limiter: writes and advice are limited, reads are not.
 
-Counts live in memory per worker by default (``memory-sweep://``, below); give
-``RATELIMIT_STORAGE_URI`` a ``redis://`` URL to share them across gunicorn workers and hosts.
-When Redis cannot be reached the limits fall back to counting in memory per worker (and go back
-to Redis when it returns), so a Redis outage never turns requests into 500s.
+Two limit classes, each one budget per client across all its routes (application-wide limits,
+not one count per route): **writes** (every POST, PUT, PATCH and DELETE, pages included,
+``RATELIMIT_WRITES``) and **advice** (``POST /api/v1/advice`` and what lies under it: stateless,
+so it has its own, higher limit, ``RATELIMIT_ADVICE``). A client is its address, or, when it sends
+one of the ``API_KEYS`` as a bearer token (compared in constant time), that key, with the key's
+own limit for both classes. Every limited response carries the IETF ``RateLimit-Policy`` and
+``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers); a 429 also ``Retry-After``.
+
+Counts live in memory per worker by default (``memory-sweep://``, below): with N workers a
+client can get up to N times a limit through. Give ``RATELIMIT_STORAGE_URI`` a ``redis://`` URL
+to share them across gunicorn workers and hosts, with short socket timeouts (a stalled Redis
+costs a request at most ``REDIS_TIMEOUT_SECONDS`` once). When Redis cannot be reached the limits
+fall back to counting in memory per worker, and go back to Redis when it returns; both are
+logged, and a Redis outage never turns requests into 500s.
 
 The in-memory default is ``memory-sweep://``: the `limits` package's memory storage, except that
 expired counters are swept at most once a second on the request's own thread. The stock
@@ -16,19 +26,35 @@ frees the counters of clients that left.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, request
-from flask_limiter import Limiter, RequestLimit
+from flask import Flask, Response, g, request
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 from limits.storage import MemoryStorage
 
 from .api import API_PREFIX
+from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
+
+log = logging.getLogger("advisor.limits")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ADMIN_BLUEPRINT = "api_v1_admin"
+ADVICE_PATH = f"{API_PREFIX}v1/advice"
 SWEEP_SECONDS = 1.0
+WRITES_LIMIT = "120 per minute;2000 per hour"
+ADVICE_LIMIT = "600 per minute;20000 per hour"
+REDIS_TIMEOUT_SECONDS = 0.25
+"""Socket and connect timeout for a Redis limit storage: a paused Redis used to stall every
+request (``/health`` included) for 5-10 s; now a request waits this long once, then the limits
+count in memory until Redis answers again."""
 
 
 class SweepingMemoryStorage(MemoryStorage):
@@ -53,23 +79,168 @@ class SweepingMemoryStorage(MemoryStorage):
 
 
 def init_app(app: Flask) -> Limiter:
-    app.config.setdefault("RATELIMIT_DEFAULT", "120 per minute;2000 per hour")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory-sweep://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_ADMIN_FAILURES", "10 per minute")
+    config = app.config
+    config.setdefault("RATELIMIT_STORAGE_URI", "memory-sweep://")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)  # Flask-Limiter's X-RateLimit-*: we send the IETF ones
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    config.setdefault("RATELIMIT_ADMIN_FAILURES", "10 per minute")
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss")):
+        options = dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        options.setdefault("socket_timeout", REDIS_TIMEOUT_SECONDS)
+        options.setdefault("socket_connect_timeout", REDIS_TIMEOUT_SECONDS)
+        config["RATELIMIT_STORAGE_OPTIONS"] = options
+    legacy = config.get("RATELIMIT_DEFAULT")  # before 1.1: one limit for both classes, and still so when set
+    public = {"writes": _checked_limit("RATELIMIT_WRITES", legacy or config.get("RATELIMIT_WRITES") or WRITES_LIMIT),
+              "advice": _checked_limit("RATELIMIT_ADVICE", legacy or config.get("RATELIMIT_ADVICE") or ADVICE_LIMIT)}
+    keys = check_api_keys(config.get("API_KEYS"))
+    config["RATELIMIT_DEFAULT"] = None  # never per-route defaults: the classes below are the limits
+    config["RATELIMIT_WRITES"], config["RATELIMIT_ADVICE"] = public["writes"], public["advice"]  # as in force
+
+    def limit_for(limit_class: str):
+        def provider() -> str:
+            key = _api_key(keys)
+            return keys[key] if key is not None else public[limit_class]
+        return provider
+
     limiter = Limiter(
-        get_remote_address,
+        lambda: client_identity(keys),
         app=app,
-        default_limits_exempt_when=lambda: request.method in SAFE_METHODS,
+        application_limits=[
+            ApplicationLimit(limit_for("writes"), scope="writes",
+                             exempt_when=lambda: limit_class_of_request() != "writes"),
+            ApplicationLimit(limit_for("advice"), scope="advice",
+                             exempt_when=lambda: limit_class_of_request() != "advice"),
+        ],
         on_breach=_too_many_requests,
     )
     admin = app.blueprints.get(ADMIN_BLUEPRINT)
-    if admin is not None:  # wrong admin tokens count per client; right ones cost nothing
-        limiter.shared_limit(app.config["RATELIMIT_ADMIN_FAILURES"], scope="admin-token",
-                             deduct_when=lambda r: r.status_code == 401, on_breach=_too_many_requests)(admin)
+    if admin is not None:  # wrong admin tokens count per client; a right one always passes
+        limiter.shared_limit(config["RATELIMIT_ADMIN_FAILURES"], scope="admin-token",
+                             key_func=get_remote_address,
+                             deduct_when=lambda r: r.status_code == 401, exempt_when=admin_token_matches,
+                             on_breach=_too_many_requests)(admin)
+    _watch_storage(app, limiter)
+    _send_ratelimit_headers(app, limiter)
     return limiter
+
+
+def limit_class_of_request() -> str | None:
+    """``"advice"``, ``"writes"`` or None (reads are not limited)."""
+    if request.method in SAFE_METHODS:
+        return None
+    path = request.path
+    if path == ADVICE_PATH or path.startswith(ADVICE_PATH + "/"):
+        return "advice"
+    return "writes"
+
+
+def check_api_keys(keys: Any) -> dict[str, str]:
+    """``API_KEYS`` (key -> limit, e.g. ``{"<key>": "6000 per minute"}``) checked at start-up:
+    keys must be strong secrets, limits must parse. Raises ValueError saying which and why."""
+    if not keys:
+        return {}
+    if not isinstance(keys, Mapping):
+        raise ValueError("API_KEYS must map each key to its limit, e.g. "
+                         '{"<key>": "6000 per minute"} (JSON in ADVISOR_API_KEYS)')
+    checked = {}
+    for number, (key, limit) in enumerate(keys.items(), start=1):
+        reason = weak_secret_problem(key)
+        if reason is not None:
+            raise ValueError(f"API_KEYS: key #{number} {reason}")
+        checked[key] = _checked_limit(f"API_KEYS: the limit of key #{number}", limit)
+    return checked
+
+
+def _checked_limit(name: str, value: Any) -> str:
+    try:
+        if not isinstance(value, str) or not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a limit such as '600 per minute;20000 per hour'") from None
+    return value
+
+
+def _api_key(keys: Mapping[str, str]) -> str | None:
+    """The configured API key this request sends as a bearer token, or None. Every key is
+    compared (in constant time), so the time taken does not tell which key came close."""
+    if not keys:
+        return None
+    if "api_key" not in g:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        found = None
+        if scheme.lower() == "bearer":
+            sent = given.strip().encode("utf-8", "surrogateescape")
+            for key in keys:
+                if hmac.compare_digest(sent, key.encode("utf-8")):
+                    found = key
+        g.api_key = found
+    return g.api_key
+
+
+def client_identity(keys: Mapping[str, str]) -> str:
+    """Who a count belongs to: the API key (as a digest: keys never reach the storage), or the
+    client's address (the proxy's client address with ``PROXY_COUNT``)."""
+    key = _api_key(keys)
+    if key is not None:
+        return "key:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return get_remote_address()
+
+
+def _send_ratelimit_headers(app: Flask, limiter: Limiter) -> None:
+    """``RateLimit-Policy`` and ``RateLimit`` on every response a limit counted, one item per
+    window of the client's class: ``"advice-60s";q=600;w=60`` and ``"advice-60s";r=599;t=42``."""
+
+    @app.after_request
+    def ratelimit_headers(response: Response) -> Response:
+        if not limiter.enabled:
+            return response
+        try:
+            counted = [limit for limit in limiter.current_limits if _scope(limit) in ("writes", "advice")]
+            if not counted:
+                return response
+            now = time.time()
+            policies, states = [], []
+            for limit in counted:
+                window = limit.limit.get_expiry()
+                name = f'"{_scope(limit)}-{window}s"'
+                policies.append(f"{name};q={limit.limit.amount};w={window}")
+                states.append(f"{name};r={max(limit.remaining, 0)};t={max(0, int(limit.reset_at - now))}")
+        except Exception:  # the storage went away meanwhile: the answer matters more than its headers
+            log.debug("rate limit headers left out", exc_info=True)
+            return response
+        response.headers["RateLimit-Policy"] = ", ".join(policies)
+        response.headers["RateLimit"] = ", ".join(states)
+        return response
+
+
+def _scope(limit: RequestLimit) -> str:
+    return limit.request_args[-1] if limit.request_args else ""
+
+
+def _watch_storage(app: Flask, limiter: Limiter) -> None:
+    """Log when the limits fall back to memory because the storage is unreachable, and when they
+    return to it. Flask-Limiter switches and keeps the state (``_storage_dead``); it logs to its
+    own logger, which no handler shows by default."""
+    uri = _without_password(str(app.config["RATELIMIT_STORAGE_URI"]))
+    state = {"dead": False}
+
+    @app.after_request
+    def storage_state(response: Response) -> Response:
+        dead = bool(getattr(limiter, "_storage_dead", False))
+        if dead != state["dead"]:
+            state["dead"] = dead
+            if dead:
+                log.warning("rate limit storage %s unreachable: counting in memory per worker until it returns", uri)
+            else:
+                log.warning("rate limit storage %s reachable again: counting there again", uri)
+        return response
+
+
+def _without_password(uri: str) -> str:
+    scheme, sep, rest = uri.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}***@{host}" if at and credentials else uri
 
 
 def _too_many_requests(limit: RequestLimit):
@@ -77,7 +248,9 @@ def _too_many_requests(limit: RequestLimit):
     if not request.path.startswith(API_PREFIX):
         return None
     retry_after = max(1, int(limit.reset_at - time.time()))
+    scope = _scope(limit)
+    what = {"writes": "writes", "advice": "advice requests"}.get(scope, "requests")
     return problem(
-        429, "Too Many Requests", f"At most {limit.limit} from one client; try again later.",
+        429, "Too Many Requests", f"At most {limit.limit} {what} from one client; try again later.",
         headers={"Retry-After": str(retry_after)},
     )

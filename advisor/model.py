@@ -22,6 +22,9 @@ Severity = Literal["info", "warning", "critical"]
 
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 LANGUAGES: tuple[str, ...] = ("nl", "en")
+MAX_POINTS = 1_000_000
+"""The most points (either sign) one rule gives one form: packs are refused above it at load,
+Python plugins' results are contained, so a sum of scores always stays finite."""
 
 
 def localize(text: Text | None, lang: str, fallback: str = "nl") -> str:
@@ -266,3 +269,5 @@ class Advice:
     informal_layer: ConditionItem | None = None
     """Keep the informal layer: set when a heavier form is advised where people already know
     each other (004's audience: formal collaboration need not kill the informal one)."""
+    alternatives_partial: bool = False
+    """True when the search for alternatives stopped at its time budget before it was done."""

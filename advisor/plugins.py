@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pluggy
 
 from . import hookspecs
-from .rulepack import PackError, RulePack, load_pack
+from .rulepack import DEFAULT_MAX_RULES, PackError, RulePack, load_pack
 
 ENTRY_POINT_GROUP = "advisor"
 PluginKind = Literal["builtin", "entrypoint", "directory", "registered"]
@@ -64,10 +64,12 @@ def load_plugins(
     deny: Sequence[str] = (),
     extra: Iterable[tuple[str, object]] = (),
     entry_points: bool = True,
+    max_rules: int = DEFAULT_MAX_RULES,
 ) -> LoadedPlugins:
     """Load every plugin source into a fresh manager and list what was loaded.
 
-    ``extra`` registers ready-made plugin objects (tests and embedding applications use it).
+    ``extra`` registers ready-made plugin objects (tests and embedding applications use it);
+    a TOML pack with more than ``max_rules`` rules is refused (0: no limit).
     """
     manager = new_manager()
     infos: list[PluginInfo] = []
@@ -95,7 +97,7 @@ def load_plugins(
         hooks = tuple(sorted(implemented))
         infos.append(PluginInfo(name, version, kind, source, hooks, digest))
 
-    for pack in _packs_in(builtin_dir):
+    for pack in _packs_in(builtin_dir, max_rules):
         register(pack, pack.id, pack.version, "builtin", pack.file, pack.digest)
     if entry_points:
         for plugin, name, version, source in _entry_point_plugins():
@@ -103,7 +105,7 @@ def load_plugins(
     if plugins_dir is not None:
         if not plugins_dir.is_dir():
             raise PluginLoadError(f"{plugins_dir}: the plugins directory does not exist")
-        for pack in _packs_in(plugins_dir):
+        for pack in _packs_in(plugins_dir, max_rules):
             register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
         for module in _modules_in(plugins_dir):
             version = str(getattr(module, "__version__", "0"))
@@ -123,13 +125,13 @@ def load_plugins(
     return LoadedPlugins(manager, infos)
 
 
-def _packs_in(folder: Path | None) -> list[RulePack]:
+def _packs_in(folder: Path | None, max_rules: int = DEFAULT_MAX_RULES) -> list[RulePack]:
     if folder is None:
         return []
     packs = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            packs.append(load_pack(path, display_path(path)))
+            packs.append(load_pack(path, display_path(path), max_rules=max_rules))
         except PackError as exc:
             raise PluginLoadError(str(exc)) from None
     return packs

@@ -27,7 +27,9 @@ from typing import Any, Literal
 from .conditions import RECOMMENDED, ConditionError, compile_condition
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
-from .rulepack import ITEM_NAMES, REASONS, PackError, RulePack, load_pack, missing_languages
+from .rulepack import (
+    DEFAULT_MAX_RULES, ITEM_NAMES, REASONS, PackError, RulePack, load_pack, missing_languages,
+)
 
 Level = Literal["error", "warning"]
 MAX_GROUPS = 4096
@@ -96,6 +98,7 @@ def check_files(
     *,
     builtin: Callable[[Path, RulePack], bool] = lambda path, pack: False,
     display: Callable[[Path], str] = str,
+    max_rules: int = DEFAULT_MAX_RULES,
 ) -> Report:
     """Check pack files against what is loaded; a loaded pack with the same id is replaced.
 
@@ -106,7 +109,7 @@ def check_files(
     targets: list[tuple[RulePack, bool]] = []
     for path in files:
         try:
-            pack = load_pack(path, display(path))
+            pack = load_pack(path, display(path), max_rules=max_rules)
         except PackError as exc:
             report.findings.append(Finding("error", exc.file, exc.item, _rest(str(exc), exc)))
             continue

@@ -9,6 +9,7 @@ packs) and compiles its conditions, so evaluating a rule later is a handful of c
 from __future__ import annotations
 
 import hashlib
+import sys
 import tomllib
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .conditions import RECOMMENDED, Condition, ConditionError, compile_condition
+from .conditions import MAX_NESTING, RECOMMENDED, Condition, ConditionError, compile_condition
 from .hookspecs import hookimpl
 from .model import (
     LANGUAGES,
+    MAX_POINTS,
     Answers,
     Contribution,
     Form,
@@ -40,6 +42,16 @@ QUESTION_ID = validate.Regexp(
     r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)?$",
     error="must be lower-case letters, digits, '_' or '-', with one optional '.' namespace",
 )
+
+
+DEFAULT_MAX_RULES = 10_000
+"""Rules per pack unless ``RULES_MAX_PER_PACK`` says otherwise. Each rule costs start-up time and
+memory in every worker (100,000 rules: ~40 s and ~500 MiB per worker); the built-in packs have
+tens."""
+PARSE_RECURSION_LIMIT = 20_000
+"""Python's recursion limit while TOML is read: `tomllib` recurses once per nested inline table,
+and a pack nested deeper than the default limit allows must still get a message naming its
+rule and field (from the condition compiler's nesting limit), not a RecursionError."""
 
 
 class PackError(ValueError):
@@ -148,7 +160,9 @@ class RuleSchema(Schema):
     id = fields.String(required=True, validate=ID)
     when = fields.Dict(keys=fields.String())
     contributions = fields.Dict(
-        keys=fields.String(), values=fields.Float(allow_nan=False), required=True,
+        keys=fields.String(), required=True,
+        values=fields.Float(allow_nan=False, validate=validate.Range(
+            -MAX_POINTS, MAX_POINTS, error=f"points must be from -{MAX_POINTS:,} to {MAX_POINTS:,}")),
         validate=validate.Length(min=1, error="give points to at least one form"),
     )
     because = Text(required=True)
@@ -228,6 +242,8 @@ def _flatten(detail: Any, prefix: str = "") -> tuple[str, str]:
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(key, int):
             name = f"{prefix}[{key}]"
+        elif key == "value" and prefix:  # marshmallow's Dict: {key: {"value": [message]}}
+            name = prefix
         return _flatten(inner, name)
     if isinstance(detail, list) and detail:
         return prefix, str(detail[0]).rstrip(".").lower()
@@ -237,23 +253,29 @@ def _flatten(detail: Any, prefix: str = "") -> tuple[str, str]:
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def load_pack(path: Path, display_name: str | None = None) -> RulePack:
+def load_pack(path: Path, display_name: str | None = None, *, max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
     """Read and shape-check one TOML pack; raises :class:`PackError` naming the file and field."""
     name = display_name or str(path)
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise PackError(name, f"cannot be read ({exc.strerror})") from None
-    return parse_pack(content, name)
+    return parse_pack(content, name, max_rules=max_rules)
 
 
-def parse_pack(content: bytes, name: str) -> RulePack:
+def parse_pack(content: bytes, name: str, *, max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
     try:
-        raw = tomllib.loads(content.decode("utf-8"))
+        raw = _read_toml(content.decode("utf-8"))
     except UnicodeDecodeError:
         raise PackError(name, "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(name, f"is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise PackError(name, f"nests tables too deeply to be read (conditions may nest {MAX_NESTING} levels)") from None
+    rules = raw.get("rules")
+    if max_rules and isinstance(rules, list) and len(rules) > max_rules:
+        raise PackError(name, f"has {len(rules):,} rules, more than the {max_rules:,} allowed "
+                        "(RULES_MAX_PER_PACK); split it into packs or raise the limit", None, "rules")
     try:
         data = _PACK_SCHEMA.load(raw)
     except ValidationError as exc:
@@ -261,6 +283,16 @@ def parse_pack(content: bytes, name: str) -> RulePack:
         raise PackError(name, message, item, field) from None
     _check_unique_ids(data, name)
     return RulePack(data, name, hashlib.sha256(content).hexdigest())
+
+
+def _read_toml(text: str) -> dict[str, Any]:
+    """`tomllib.loads` with room for deep nesting (Python 3.11+ recurses without C stack here)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, PARSE_RECURSION_LIMIT))
+    try:
+        return tomllib.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _check_unique_ids(data: Mapping[str, Any], name: str) -> None:

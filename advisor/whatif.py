@@ -4,21 +4,48 @@ Computed from the loaded rules by asking the engine again with changed answers (
 plugins count too), never from a model of the rules. The search is bounded: every single change
 first (each other option of a choice, each option toggled in a multi answer, numbers on a ladder
 for integers, refined by bisection to the nearest number that flips); then, only for forms no single change reaches, pairs of the single
-changes that brought that form closest. At most ``max_evaluations`` engine calls per advice.
+changes that brought that form closest. At most ``max_evaluations`` engine calls per advice,
+and no longer than the engine's time budget (``ADVICE_TIME_BUDGET_MS``, a budget of its own, after
+the advice's): when it is spent the search stops and says it is partial.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
+from .containment import TimeBudget
 from .engine import Engine
-from .model import Alternative, Change, Question, localize
+from .model import Advice, Alternative, Change, Question, localize
 
 NUMBER_LADDER = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500)
 PER_FORM = 3
 PAIR_CANDIDATES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """What the search found, and whether it stopped at its time budget before it was done."""
+
+    alternatives: tuple[Alternative, ...]
+    partial: bool = False
+
+
+class _Budget(list):
+    """Engine calls left (``budget[0]``, as before) and the search's time budget."""
+
+    def __init__(self, evaluations: int, time: TimeBudget) -> None:
+        super().__init__([evaluations])
+        self.time = time
+
+    def timed_out(self) -> bool:
+        return self.time.exceeded or self.time.remaining() <= 0
+
+
+class _OutOfTime(Exception):
+    """The time budget ended the search; what was found so far stands."""
 
 
 def alternatives(
@@ -30,8 +57,37 @@ def alternatives(
     `prefer`: a sort key on question ids; lower values are tried first, so they fill the three
     places per form first (the pages put answers a manager can change before facts).
     """
-    budget = [max_evaluations]
+    return list(what_would_change(engine, answers, recommended, lang, max_evaluations=max_evaluations,
+                                  prefer=prefer).alternatives)
+
+
+def what_would_change(
+    engine: Engine, answers: Mapping[str, Any], recommended: str, lang: str = "nl",
+    *, max_evaluations: int = 400, prefer: Callable[[str], int] | None = None,
+) -> WhatIf:
+    """:func:`alternatives`, and whether the time budget cut the search short."""
+    budget = _Budget(max_evaluations, engine.new_budget())
     found: dict[str, list[tuple[tuple[str, Any], ...]]] = {form: [] for form in engine.forms if form != recommended}
+    try:
+        _search(engine, answers, recommended, found, budget, prefer)
+    except _OutOfTime:
+        pass
+    result = []
+    for form in sorted(found, key=lambda f: engine.forms[f].order):
+        for change_set in found[form]:
+            result.append(Alternative(form, tuple(_describe(engine, answers, qid, value, lang) for qid, value in change_set)))
+    return WhatIf(tuple(result), partial=budget.time.exceeded)
+
+
+def with_alternatives(engine: Engine, advice: Advice, answers: Mapping[str, Any], lang: str) -> Advice:
+    """The advice with what would change it, and whether that search was cut short."""
+    found = what_would_change(engine, answers, advice.recommended, lang)
+    return replace(advice, alternatives=found.alternatives, alternatives_partial=found.partial)
+
+
+def _search(engine: Engine, answers: Mapping[str, Any], recommended: str,
+            found: dict[str, list[tuple[tuple[str, Any], ...]]], budget: _Budget,
+            prefer: Callable[[str], int] | None = None) -> None:
     closest: dict[str, list[tuple[float, tuple[str, Any]]]] = {form: [] for form in found}
 
     for qid, value in _single_changes(engine, answers, prefer):
@@ -59,29 +115,35 @@ def alternatives(
             if winner == form:
                 sets.append((first, second))
 
-    result = []
-    for form in sorted(found, key=lambda f: engine.forms[f].order):
-        for change_set in found[form]:
-            result.append(Alternative(form, tuple(_describe(engine, answers, qid, value, lang) for qid, value in change_set)))
-    return result
 
-
-def _evaluate(engine: Engine, answers: Mapping[str, Any], changes, budget: list[int]) -> tuple[str, dict[str, float]]:
+def _evaluate(engine: Engine, answers: Mapping[str, Any], changes, budget: _Budget) -> tuple[str, dict[str, float]]:
+    """The advice after `changes`; raises :class:`_OutOfTime` when the time is up, also when it
+    ran out during this evaluation (a plugin cut short would make its answer wrong)."""
+    if budget.timed_out():
+        budget.time.exceeded = True
+        raise _OutOfTime
     budget[0] -= 1
     changed = dict(answers)
     changed.update(changes)
-    return engine.recommend(changed)
+    winner, totals = engine.recommend(changed, budget.time)
+    if budget.timed_out():
+        budget.time.exceeded = True
+        raise _OutOfTime
+    return winner, totals
 
 
-def _nearest_flip(engine: Engine, answers, qid: str, current: int, flips: int, form: str, budget: list[int]) -> int:
+def _nearest_flip(engine: Engine, answers, qid: str, current: int, flips: int, form: str, budget: _Budget) -> int:
     """Between the current number and one on the ladder that flips the advice, the nearest that does."""
     keeps, flips_at = current, flips
-    while abs(flips_at - keeps) > 1 and budget[0] > 0:
-        middle = (keeps + flips_at) // 2
-        if _evaluate(engine, answers, ((qid, middle),), budget)[0] == form:
-            flips_at = middle
-        else:
-            keeps = middle
+    try:
+        while abs(flips_at - keeps) > 1 and budget[0] > 0:
+            middle = (keeps + flips_at) // 2
+            if _evaluate(engine, answers, ((qid, middle),), budget)[0] == form:
+                flips_at = middle
+            else:
+                keeps = middle
+    except _OutOfTime:
+        pass  # flips_at still flips: keep it, the next evaluation ends the search
     return flips_at
 
 

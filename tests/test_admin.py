@@ -11,6 +11,7 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
+from advisor.api import admin as admin_api
 from advisor.storage import service
 from tests.conftest import MINI_PACKS
 from tests.storage_fixtures import closed_port
@@ -56,17 +57,21 @@ def test_missing_or_wrong_token_is_a_401_problem(make_app, url, authorization):
     assert TOKEN not in response.get_data(as_text=True)
 
 
-def test_wrong_tokens_are_rate_limited_per_client(make_app):
+def test_wrong_tokens_are_rate_limited_per_client_and_never_lock_out_the_right_token(make_app):
+    """Anyone behind the admin's NAT can spend the failure budget: guesses are then refused,
+    the right token still works."""
     client = make_app(RULES_DIR=str(MINI_PACKS), ADMIN_TOKEN=TOKEN, RATELIMIT_ENABLED=True,
                       RATELIMIT_ADMIN_FAILURES="3 per minute").test_client()
     assert all(client.get(JSON_URL, headers=AUTH).status_code == 200 for _ in range(5))  # right tokens are free
     wrong = {"Authorization": "Bearer guess"}
     assert [client.get(JSON_URL, headers=wrong).status_code for _ in range(4)] == [401, 401, 401, 429]
-    refused = client.get(CSV_URL, headers=AUTH)
+    refused = client.get(CSV_URL, headers=wrong)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert refused.mimetype == "application/problem+json"
-    other = client.get(JSON_URL, headers=AUTH, environ_base={"REMOTE_ADDR": "10.1.2.3"})
-    assert other.status_code == 200
+    assert client.get(CSV_URL).status_code == 429  # no token at all counts as a guess too
+    assert client.get(CSV_URL, headers=AUTH).status_code == 200
+    assert client.get(JSON_URL, headers=AUTH).status_code == 200
+    assert client.get(JSON_URL, headers=wrong).status_code == 429
 
 
 def test_token_is_compared_in_constant_time(admin, monkeypatch):
@@ -75,7 +80,7 @@ def test_token_is_compared_in_constant_time(admin, monkeypatch):
     monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append((a, b)) or original(a, b))
     assert admin.get(JSON_URL, headers=AUTH).status_code == 200
     assert admin.get(JSON_URL, headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert len(calls) == 2 and calls[0] == (TOKEN.encode(), TOKEN.encode())
+    assert len(calls) == 2 and calls[0] == (TOKEN.encode(), TOKEN.encode())  # once per request
 
 
 def test_json_export_has_every_assessment(admin):
@@ -96,8 +101,24 @@ def test_json_export_has_every_assessment(admin):
     assert rows[draft["id"]]["answers"] == DRAFT and rows[draft["id"]]["label"] is None
 
 
+def test_csv_export_guards_every_cell_against_formulas():
+    """Every column goes through the guard (ids can start with '-'); what spreadsheets trim or
+    read as operators before a formula counts as a start."""
+    row = {column: "plain" for column in admin_api.COLUMNS}
+    row.update(id="-2+3", status="@SUM(A1)", lang="\ufeff=1", answers={"q": "=1"})
+    _, cells = csv.reader(io.StringIO("".join(admin_api.csv_lines([row]))))
+    assert cells[0] == "'-2+3" and cells[2] == "'@SUM(A1)" and cells[3] == "'\ufeff=1"
+    assert cells[1] == "plain" and cells[-1] == '{"q": "=1"}'
+    for start in ["=", "+", "-", "@", "\t", "\r", "\n", " ", "\u00a0", "\u3000", "\uff1d", "\uff0b",
+                  "\uff0d", "\uff20", "\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"]:
+        assert admin_api.guard_cell(start + "HYPERLINK(1)") == "'" + start + "HYPERLINK(1)", repr(start)
+    for safe in ["Wijk Noord", "12", "2026-12-01T10:00:00+00:00", "", "'quoted", "ü=1"]:
+        assert admin_api.guard_cell(safe) == safe
+
+
 def test_csv_export_has_every_assessment_and_defuses_formulas(admin):
-    labels = ["Wijk Noord", "=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)", "a,b \"quoted\"; ü", None]
+    labels = ["Wijk Noord", "=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)", "a,b \"quoted\"; ü", None,
+              " =1", "\u00a0=1", "\uff1dSUM(1)", "\ufeff=1", "\u200b=1", "\uff0d1"]
     ids = [admin.post("/api/v1/assessments", json={"answers": COMPLETE, "label": label}).json["id"] for label in labels]
     response = admin.get(CSV_URL, headers=AUTH)
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -106,11 +127,11 @@ def test_csv_export_has_every_assessment_and_defuses_formulas(admin):
     assert list(rows[0]) == ["id", "label", "status", "lang", "created_at", "updated_at", "recommended",
                              "ruleset_fingerprint", "answers"]
     by_id = {row["id"]: row for row in rows}
-    assert set(by_id) == set(ids)
-    exported = [by_id[i]["label"] for i in ids]
+    assert set(by_id) == {admin_api.guard_cell(i) for i in ids}  # an id may start with '-': guarded too
+    exported = [by_id[admin_api.guard_cell(i)]["label"] for i in ids]
     assert exported == ["Wijk Noord", "'=HYPERLINK(\"http://evil\")", "'+1", "'-2", "'@SUM(A1)",
-                        "a,b \"quoted\"; ü", ""]
-    assert all(json.loads(by_id[i]["answers"]) == COMPLETE and by_id[i]["recommended"] == "program" for i in ids)
+                        "a,b \"quoted\"; ü", "", *("'" + str(label) for label in labels[7:])]
+    assert all(json.loads(row["answers"]) == COMPLETE and row["recommended"] == "program" for row in rows)
 
 
 def test_empty_database_exports_headers_only(admin):
@@ -135,9 +156,20 @@ def test_export_when_the_database_is_down_is_503(make_app):
     problem(client.get(CSV_URL), 401)  # the token is checked before the database is asked
 
 
-@pytest.mark.parametrize("token", ["short", "x" * 23, "é" * 30, 12345])
-def test_a_guessable_admin_token_is_refused_at_start(make_app, token):
-    with pytest.raises(ValueError, match="ADMIN_TOKEN must be at least 24 ASCII characters"):
+@pytest.mark.parametrize("token, reason", [
+    ("short", "must be at least 24 characters long \\(it has 5\\)"),
+    ("x" * 23, "must be at least 24 characters long"),
+    ("é" * 30, "must be printable ASCII"),
+    (12345, "must be text, not int"),
+    ("x" * 40, "is guessable: it repeats 1 different character"),
+    ("ab" * 20, "is guessable: it repeats 2 different character"),
+    (" " * 30, "must not contain whitespace"),
+    (TOKEN + "\n", "must not contain whitespace"),
+    ("export token for the tests 0123456789", "must not contain whitespace"),
+    ("\t" + TOKEN, "must not contain whitespace"),
+])
+def test_a_guessable_admin_token_is_refused_at_start_saying_why(make_app, token, reason):
+    with pytest.raises(ValueError, match=f"ADMIN_TOKEN {reason}.*secrets.token_urlsafe"):
         make_app(RULES_DIR=str(MINI_PACKS), ADMIN_TOKEN=token)
 
 

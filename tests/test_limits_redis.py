@@ -3,7 +3,9 @@ and a Redis that goes away leaves the limits in memory instead of failing the re
 
 from __future__ import annotations
 
+import logging
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,8 +23,8 @@ REDIS_SERVER = shutil.which("redis-server")
 class Redis:
     """A throw-away redis-server on 127.0.0.1: no persistence, stopped after the test."""
 
-    def __init__(self, folder: Path) -> None:
-        self.port = closed_port()
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.port = port or closed_port()
         self.url = f"redis://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
@@ -101,3 +103,55 @@ def test_redis_going_away_falls_back_to_limits_in_memory(make_app, redis_server)
     statuses = [client.post("/api/v1/advice", json=ANSWERS).status_code for _ in range(5)]
     assert 500 not in statuses and statuses[0] == 200
     assert statuses[-1] == 429  # still limited, per instance, while Redis is away
+
+
+def test_redis_timeouts_are_short_and_falling_back_and_returning_are_logged(make_app, redis_server, tmp_path, caplog):
+    """A paused Redis (SIGSTOP) used to stall each request 5-10 s without a word in the log."""
+    caplog.set_level(logging.WARNING, logger="advisor.limits")
+    app = make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_server.url)
+    limiter = next(iter(app.extensions["limiter"]))
+    pool = limiter.storage.storage.connection_pool
+    assert pool.connection_kwargs["socket_timeout"] == 0.25
+    assert pool.connection_kwargs["socket_connect_timeout"] == 0.25
+    client = app.test_client()
+    assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
+    assert "unreachable" not in caplog.text
+
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        statuses = [client.post("/api/v1/advice", json=ANSWERS).status_code for _ in range(3)]
+        health = client.get("/api/v1/health")
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert statuses == [200, 200, 200] and health.status_code == 200
+    assert f"rate limit storage {redis_server.url} unreachable: counting in memory per worker" in caplog.text
+
+    deadline = time.monotonic() + 60  # Flask-Limiter retries the storage after 1, 2, 4 ... s
+    while "reachable again" not in caplog.text:
+        assert time.monotonic() < deadline, "the limits never went back to Redis"
+        assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
+        time.sleep(0.2)
+    assert f"rate limit storage {redis_server.url} reachable again" in caplog.text
+
+
+def test_a_redis_password_is_not_logged(make_app, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="advisor.limits")
+    url = f"redis://:s3cret-pass@127.0.0.1:{closed_port()}"
+    client = limited_app(make_app, url).test_client()
+    assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
+    assert "unreachable" in caplog.text and "s3cret-pass" not in caplog.text and "***@127.0.0.1" in caplog.text
+
+
+def test_with_redis_all_write_routes_share_one_budget_across_instances(make_app, redis_server):
+    """Issue 15 item 10: one budget per client across every write route and every worker."""
+    config = {"RATELIMIT_WRITES": "3 per minute", "RATELIMIT_DEFAULT": None}
+    first = make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_server.url,
+                     **config).test_client()
+    second = make_app(RULES_DIR=str(MINI_PACKS), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_server.url,
+                      **config).test_client()
+    assert first.post("/api/v1/assessments", json={"answers": {}}).status_code == 201
+    assert second.post("/api/v1/collaborations", json={"name": "Noord"}).status_code == 201
+    assert first.post("/api/v1/collaborations", json={"name": "Zuid"}).status_code == 201
+    assert second.post("/api/v1/assessments", json={"answers": {}}).status_code == 429
+    assert first.post("/api/v1/assessments", json={"answers": {}}).status_code == 429
+    assert second.post("/api/v1/advice", json=ANSWERS).status_code == 200  # advice: its own class

@@ -63,7 +63,7 @@ def test_search_is_bounded(app, budget, monkeypatch):
     engine = app.extensions["advisor"].engine
     calls = []
     original = engine.recommend
-    monkeypatch.setattr(engine, "recommend", lambda answers: calls.append(1) or original(answers))
+    monkeypatch.setattr(engine, "recommend", lambda answers, budget=None: calls.append(1) or original(answers, budget))
     answers = engine.validate_answers(FULL)
     whatif.alternatives(engine, answers, "project", max_evaluations=budget)
     assert len(calls) <= budget

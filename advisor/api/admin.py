@@ -16,11 +16,12 @@ import hmac
 import io
 import itertools
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, request, stream_with_context
+from flask import Flask, Response, current_app, g, request, stream_with_context
 from flask_smorest import Api, abort
 from marshmallow import Schema, fields
 
@@ -31,11 +32,16 @@ from .schemas import ProblemSchema
 
 SECURITY_SCHEME = "adminToken"
 ADMIN_TOKEN_MIN_LENGTH = 24
+ADMIN_TOKEN_MIN_DISTINCT = 8
+"""A token of `secrets.token_urlsafe(32)` has ~30 different characters; 'aaaa…' or 'abab…' has 1-2."""
 REALM = 'Bearer realm="advisor-admin"'
 COLUMNS = ("id", "label", "status", "lang", "created_at", "updated_at", "recommended",
            "ruleset_fingerprint", "answers")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""Cells a spreadsheet would run as a formula (CSV injection); such labels get a leading '."""
+FORMULA_START = frozenset("=+-@\t\r\n \u00a0\u3000\uff1d\uff0b\uff0d\uff20")
+"""First characters that make a spreadsheet run a cell as a formula (CSV injection), directly or
+after it trims them: the four operators, their full-width forms, tabs, line breaks and spaces
+(also non-breaking). Cells starting with any whitespace or an invisible format character (BOM,
+zero-width space/joiner, word joiner: Unicode category Cf) are guarded as well."""
 
 blp = Blueprint(
     "api_v1_admin", __name__, url_prefix="/api/v1/admin",
@@ -58,28 +64,54 @@ class ExportedAssessmentSchema(Schema):
     answers = fields.Dict(required=True, metadata={"description": "The stored answers by question id."})
 
 
+MAKE_A_TOKEN = "make one with python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
 def check_admin_token(token: Any) -> str | None:
-    """The configured token, or None (export off); raises ValueError for a guessable one."""
+    """The configured token, or None (export off); raises ValueError saying why a token is weak."""
     if token in (None, ""):
         return None
-    if not isinstance(token, str) or len(token) < ADMIN_TOKEN_MIN_LENGTH or not token.isascii():
-        raise ValueError(
-            f"ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN_LENGTH} ASCII characters; make one with "
-            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
+    problem = weak_secret_problem(token)
+    if problem is not None:
+        raise ValueError(f"ADMIN_TOKEN {problem}")
     return token
+
+
+def weak_secret_problem(token: Any) -> str | None:
+    """Why `token` is too weak to be a bearer secret (admin token, API keys), or None."""
+    if not isinstance(token, str):
+        problem = f"must be text, not {type(token).__name__}"
+    elif any(character.isspace() for character in token):
+        problem = "must not contain whitespace (a space or line break copied with it?)"
+    elif not token.isascii() or not token.isprintable():
+        problem = "must be printable ASCII characters"
+    elif len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        problem = f"must be at least {ADMIN_TOKEN_MIN_LENGTH} characters long (it has {len(token)})"
+    elif len(set(token)) < ADMIN_TOKEN_MIN_DISTINCT:
+        problem = (f"is guessable: it repeats {len(set(token))} different character(s); "
+                   f"use at least {ADMIN_TOKEN_MIN_DISTINCT}")
+    else:
+        return None
+    return f"{problem}; {MAKE_A_TOKEN}"
+
+
+def admin_token_matches() -> bool:
+    """Whether this request sends the configured token (compared in constant time, once per
+    request: the failure limit asks too, to let a right token through however many were wrong)."""
+    if "admin_token_matches" not in g:
+        expected = current_app.config.get("ADMIN_TOKEN")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        g.admin_token_matches = bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+    return g.admin_token_matches
 
 
 @blp.before_request
 def require_admin_token():
     """404 while the export is off; 401 unless the bearer token matches."""
-    expected = current_app.config.get("ADMIN_TOKEN")
-    if not expected:
+    if not current_app.config.get("ADMIN_TOKEN"):
         abort(404)
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8")
-    ):
+    if not admin_token_matches():
         abort(401, message="Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'.",
               headers={"WWW-Authenticate": REALM})
 
@@ -98,13 +130,18 @@ def _rows() -> Iterator[dict[str, Any]]:
     return (export_row(a) for a in itertools.chain(first, assessments))
 
 
-def _csv_cell(column: str, value: Any) -> str:
+def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    if column == "label" and text.startswith(FORMULA_START):  # the only free text in a row
+        return guard_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return guard_cell(str(value))
+
+
+def guard_cell(text: str) -> str:
+    """The cell with a leading ' when a spreadsheet could read it as a formula (every column:
+    ids, labels and answers alike)."""
+    if text and (text[0] in FORMULA_START or text[0].isspace() or unicodedata.category(text[0]) == "Cf"):
         return "'" + text
     return text
 
@@ -114,7 +151,7 @@ def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(column, row[column]) for column in COLUMNS])
+        writer.writerow([_csv_cell(row[column]) for column in COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -160,7 +197,7 @@ def _document(view):
 
 @blp.route("/assessments.csv")
 @blp.response(200, description="Every assessment, one row each; answers as JSON in the last column. "
-              "Labels that a spreadsheet would run as a formula start with a '.",
+              "Cells that a spreadsheet would run as a formula start with a '.",
               content_type="text/csv")
 @blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 @_document

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -22,7 +21,7 @@ from ..model import Advice
 from ..storage import collaborations as store
 from ..storage import idempotency
 from ..storage.service import LabelError
-from ..whatif import alternatives as what_would_change
+from ..whatif import with_alternatives as add_alternatives
 from . import collaboration_schemas as schemas
 from .assessments import INVALID, UNAVAILABLE, patch_changes, private
 from .blueprint import Blueprint
@@ -133,8 +132,7 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
         advice = seen.combined_advice
         if with_alternatives:
             engine = get_advisor().engine
-            advice = replace(advice, alternatives=tuple(
-                what_would_change(engine, seen.combination.answers, advice.recommended, lang)))
+            advice = add_alternatives(engine, advice, seen.combination.answers, lang)
         combined = {"answers": seen.combination.answers, "advice": advice,
                     "divergent": list(seen.combination.divergent), "ties": list(seen.combination.ties)}
     return {

@@ -2,8 +2,9 @@
 
 - flask-smorest documents every response as ``application/json``, but the API sends its errors
   as ``application/problem+json`` (RFC 9457): responses with the Problem schema get that type.
-- The rate limits (``advisor/limits.py``) count every write, so every POST, PUT, PATCH and
-  DELETE documents the 429 with ``Retry-After`` it can give.
+- The rate limits (``advisor/limits.py``) count every write and every advice, so every POST,
+  PUT, PATCH and DELETE documents the 429 with ``Retry-After`` it can give, and the IETF
+  ``RateLimit-Policy`` / ``RateLimit`` headers on each of its responses.
 
 Done while the spec is built, so new routes are covered without repeating it per route; the
 contract tests hold the spec to what is sent.
@@ -27,10 +28,22 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 JSON = "application/json"
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 TOO_MANY_REQUESTS = {
-    "description": "Too many writes from this client; try again after Retry-After seconds.",
+    "description": "Too many writes (or advice requests) from this client; try again after "
+                   "Retry-After seconds.",
     "headers": {"Retry-After": {"description": "Seconds to wait before trying again.",
                                 "schema": {"type": "integer"}}},
     "content": {PROBLEM_MIMETYPE: {"schema": PROBLEM_REF}},
+}
+RATELIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "The limits of this client's class (IETF draft-ietf-httpapi-ratelimit-headers), "
+                       'one item per window: `"advice-60s";q=600;w=60` (q requests per w seconds). '
+                       "Classes: `writes` (every write, one budget) and `advice`.",
+        "schema": {"type": "string"}},
+    "RateLimit": {
+        "description": 'What is left of each policy: `"advice-60s";r=599;t=42` (r requests left, '
+                       "the window resets in t seconds).",
+        "schema": {"type": "string"}},
 }
 
 
@@ -57,3 +70,8 @@ class ProblemDocsPlugin(BasePlugin):
                 _as_problem(response)
             if method in WRITE_METHODS:
                 responses.setdefault("429", deepcopy(TOO_MANY_REQUESTS))
+                for response in responses.values():
+                    if isinstance(response, dict) and "$ref" not in response:
+                        headers = response.setdefault("headers", {})
+                        for name, header in RATELIMIT_HEADERS.items():
+                            headers.setdefault(name, deepcopy(header))

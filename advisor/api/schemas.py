@@ -241,6 +241,10 @@ class AdviceSchema(ResponseSchema):
     informal_layer = fields.Nested(ConditionSchema, allow_none=True, required=True, metadata={
         "description": "When a heavier form is advised where professionals already know each other: "
                        "keep that informal layer under the heavier form (null otherwise)."})
+    alternatives_partial = fields.Boolean(
+        metadata={"description": "True when the search for alternatives stopped at its time budget "
+                  "(ADVICE_TIME_BUDGET_MS) before it was done: other changes may exist."},
+    )
 
 
 # --- Plugins and health ----------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request
@@ -14,7 +13,7 @@ from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice, localize
 from ..plugins import describe
-from ..whatif import alternatives
+from ..whatif import with_alternatives as add_alternatives
 from . import schemas
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
@@ -132,7 +131,7 @@ def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> 
         clean = engine.validate_answers(answers)
         advice = engine.advise_valid(clean, lang)
         if with_alternatives:
-            advice = replace(advice, alternatives=tuple(alternatives(engine, clean, advice.recommended, lang)))
+            advice = add_alternatives(engine, advice, clean, lang)
         return advice
 
 

@@ -7,6 +7,7 @@ draft whenever they are needed, with the same checks as the engine's ``validate_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,8 @@ Draft = dict[str, Any]
 """Raw values by question id: a string for choice and integer questions, a list for multi."""
 
 MAX_RAW_LENGTH = 20
+WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+"""ASCII digits only: ``str.isdigit()`` also accepts ``²`` and ``³³``, which ``int()`` refuses."""
 
 
 def read_step(form: MultiDict, questions: Iterable[Question]) -> Draft:
@@ -55,7 +58,7 @@ def check(question: Question, raw: Any) -> tuple[Any, str | None]:
     if not text:
         return None, _("Fill in a number.") if required else None
     low, high = question.get("min"), question.get("max")
-    if not text.isdigit():
+    if not WHOLE_NUMBER.fullmatch(text):
         return None, _("Fill in a whole number, for example 12.")
     number = int(text)
     if (low is not None and number < low) or (high is not None and number > high):

@@ -23,7 +23,7 @@ from ..extension import get_advisor
 from ..model import Advice
 from ..storage import collaborations as store
 from ..storage.service import LABEL_MAX, LabelError
-from ..whatif import alternatives as what_would_change
+from ..whatif import what_would_change
 from . import answers as answer_rules
 from .advice_page import advice_view, alternatives_by_form, contested_view, preferred_order
 from .gone import remember_erased, render_gone
@@ -74,9 +74,11 @@ def _invited(token: str) -> store.Collaboration:
         raise LinkGone("invitation", token) from None
 
 
-def _alternatives(answers: dict[str, Any], recommended: str, lang: str) -> list[dict[str, Any]]:
+def _alternatives(answers: dict[str, Any], recommended: str, lang: str) -> dict[str, Any]:
+    """What would change the advice, grouped per form, and whether its time budget cut it short."""
     found = what_would_change(get_advisor().engine, answers, recommended, lang, prefer=preferred_order)
-    return alternatives_by_form(found, forms_by_id(lang))
+    return {"alternative_groups": alternatives_by_form(found.alternatives, forms_by_id(lang)),
+            "alternatives_partial": found.partial}
 
 
 def _name_error(value: str) -> str | None:
@@ -119,7 +121,7 @@ def collaboration(collaboration_id: str) -> ResponseReturnValue:
     if seen.combined_advice is not None and seen.combination is not None:
         combined = {
             "advice": seen.combined_advice, "form": forms[seen.combined_advice.recommended],
-            "alternative_groups": _alternatives(seen.combination.answers, seen.combined_advice.recommended, lang),
+            **_alternatives(seen.combination.answers, seen.combined_advice.recommended, lang),
         }
     advice_by_id = {r.id: a for r, a in seen.advices}
     return render_template(
@@ -186,7 +188,7 @@ def _advice_page(collaboration: store.Collaboration, result: Advice, answers: di
     view = advice_view(result, lang, steps=_steps(), answers=answers)
     return render_template(
         "collaboration_advice.html", **view, heading=heading, collaboration=collaboration,
-        alternative_groups=_alternatives(answers, result.recommended, lang),
+        **_alternatives(answers, result.recommended, lang),
         contested=contested_view(combination) if combination else {}, report_name=collaboration.name,
         combined=combination is not None,
     )

@@ -36,8 +36,12 @@ def current_lang() -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to after switching language; anything else goes home."""
-    if not target:
+    """A local path to go back to after switching language; anything else goes home.
+
+    Control characters (CR and LF would split the ``Location`` header), whitespace and
+    backslashes (browsers read ``/\\host`` as ``//host``) are refused, not cleaned up.
+    """
+    if not target or not target.isprintable() or any(c.isspace() or c == "\\" for c in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -45,7 +45,7 @@ def database_kind(config: Any) -> str:
 
 
 def longest_window(limits: str) -> int:
-    """The longest period in ``RATELIMIT_DEFAULT`` (``120 per minute;2000 per hour`` → 3600)."""
+    """The longest period in a limit string (``120 per minute;2000 per hour`` → 3600)."""
     try:
         return max((item.get_expiry() for item in parse_many(limits)), default=0)
     except ValueError:
@@ -64,7 +64,9 @@ def duration(seconds: int, lang: str) -> str:
 
 
 def privacy_facts(config: Any) -> PrivacyFacts:
-    limits = str(config.get("RATELIMIT_DEFAULT") or "")
+    # The limits in force (advisor/limits.py): the two classes and the API keys' own.
+    classes = [config.get("RATELIMIT_WRITES"), config.get("RATELIMIT_ADVICE"), *(config.get("API_KEYS") or {}).values()]
+    limits = ";".join(str(limit) for limit in classes if limit)
     return PrivacyFacts(
         retention_days=int(config.get("RETENTION_DAYS") or 0),
         database=database_kind(config),

@@ -19,7 +19,7 @@ from .. import storage
 from ..api.views import questionnaire_data
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
-from ..whatif import alternatives as what_would_change
+from ..whatif import what_would_change
 from . import answers as answer_rules
 from . import saved
 from .advice_page import advice_view, alternatives_by_form, preferred_order
@@ -96,7 +96,7 @@ def step(number: int) -> ResponseReturnValue:
     if result.draft is not None:
         replace_draft(draft := result.draft)
     nav = request.form.get("nav", "next")
-    if nav.startswith("lang:"):
+    if nav.startswith("lang:") and nav[5:] in current_app.config["LANGUAGES"]:
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
     if nav == "back":
         return redirect(url_for("web.step", number=number - 1) if number > 1 else url_for("web.start"))
@@ -158,8 +158,9 @@ def advice() -> ResponseReturnValue:
         abort(503)
     view = advice_view(result, lang, steps=steps, answers=clean)
     found = what_would_change(engine, clean, result.recommended, lang, prefer=preferred_order)
-    return render_template("advice.html", **view, alternative_groups=alternatives_by_form(found, view["forms"]),
-                           can_change=True, report_name=saved.saved_label(), question_links=_question_links(steps))
+    return render_template("advice.html", **view, alternative_groups=alternatives_by_form(found.alternatives, view["forms"]),
+                           alternatives_partial=found.partial, can_change=True, report_name=saved.saved_label(),
+                           question_links=_question_links(steps))
 
 
 def _question_links(steps: list[dict[str, Any]]) -> dict[str, str]:
