@@ -85,7 +85,7 @@ def test_questionnaire_to_advice(api):
     assert advice["ruleset"] == questionnaire["ruleset"]
     assert api.plugins()["ruleset"] == questionnaire["ruleset"]
     assert api.health()["status"] == "ok"
-    assert api.spec()["info"]["version"] == "v1"
+    assert api.spec()["info"]["version"] == "1.1.0"
 
 
 def test_refused_answers_raise_with_errors_by_field(api):

@@ -62,6 +62,8 @@ class ResponsePatchSchema(Schema):
 
 
 class RoundCloseSchema(Schema):
+    """Closing a round: a body is required (``{}`` closes it without a note)."""
+
     note = fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata={
         "pattern": f"^{PLAIN_TEXT}$",
         "description": "Optional: why the round closes, e.g. 'Jaarlijkse evaluatie 2027'; shown in the history."})

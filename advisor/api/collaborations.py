@@ -39,15 +39,8 @@ invitations = Blueprint(
 )
 
 
-def json_body_when_sent():
-    """A body must be JSON; closing a round needs none, so a request without one passes."""
-    if request.content_length or request.headers.get("Transfer-Encoding"):
-        return require_json_body()
-    return None
-
-
-for _bp in (blp, invitations):
-    _bp.before_request(json_body_when_sent)
+for _bp in (blp, invitations):  # every write has a JSON body, closing a round too ({})
+    _bp.before_request(require_json_body)
 
 NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
 NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
@@ -261,7 +254,8 @@ def delete_response(collaboration_id: str, respondent_id: str):
 
 
 @blp.route("/<collaboration_id>/rounds", methods=["POST"])
-@blp.arguments(schemas.RoundCloseSchema, description="Optional; an empty body closes the round without a note.")
+@blp.arguments(schemas.RoundCloseSchema, description="`{}` closes the round without a note; a request "
+               "without a body is refused (400), so a stray POST cannot close a round.")
 @blp.response(201, schemas.RoundClosedSchema)
 @blp.problems(BAD_BODY, NO_COLLABORATION, NOTHING_TO_CLOSE, INVALID, UNAVAILABLE)
 def close_round(body: dict[str, Any], collaboration_id: str):

@@ -16,6 +16,7 @@ from ..model import Advice, localize
 from ..plugins import describe
 from ..whatif import alternatives
 from . import schemas
+from .adr import set_content_language
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 
@@ -26,6 +27,11 @@ blp = Blueprint(
 )
 
 JSON_MIMETYPES = ("application/json",)
+IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "The rule-set fingerprint (quoted, as an entity tag) the platform expects; "
+    "412 when the current rule set differs. Same as `ruleset` in the body.",
+}
 ACCEPT_LANGUAGE = {
     "in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
     "description": "Used when no `lang` is given; Dutch when it names neither nl nor en.",
@@ -48,13 +54,41 @@ def require_json_body():
 def pick_lang(explicit: str | None = None) -> str:
     """The asked language: the body or ?lang=, then Accept-Language, then the default."""
     languages = current_app.config["LANGUAGES"]
+    lang = _pick(languages, explicit)
+    set_content_language(lang)
+    return lang
+
+
+def _pick(languages: list[str], explicit: str | None) -> str:
     if explicit in languages:
         return explicit
-    asked = request.args.get("lang")
+    asked = (request.args.get("lang") or "").lower()
     if asked in languages:
         return asked
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["DEFAULT_LANG"]
+
+
+def asked_lang() -> str | None:
+    """The language the request asks for (``?lang=`` or Accept-Language), None when it asks none."""
+    asked = (request.args.get("lang") or "").lower()
+    languages = current_app.config["LANGUAGES"]
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages)
+
+
+def check_ruleset(expected: str | None) -> None:
+    """412 with the current fingerprint when the request expects another rule set (``ruleset``
+    in the body, or If-Match with the fingerprint as an entity tag)."""
+    current = get_advisor().engine.ruleset.fingerprint
+    stale = expected is not None and expected != current
+    if not stale and "If-Match" in request.headers:
+        stale = not (request.if_match.is_strong(current) or request.if_match.star_tag)
+    if stale:
+        abort(412, message="The rule set changed since the fingerprint you sent: this advice would "
+              "come from other rules. Ask again without the precondition, or with currentRuleset.",
+              currentRuleset=current, headers={"Advisor-Ruleset": current})
 
 
 def ruleset_dict() -> dict[str, Any]:
@@ -167,15 +201,17 @@ def forms(lang: str | None = None):
     return forms_data(pick_lang(lang))
 
 
-@blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE])
+@blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
 @blp.arguments(ADVICE_REQUEST)
 @blp.response(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
 })
-@blp.problems(BAD_BODY, {422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
+@blp.problems(BAD_BODY, {412: "The rule set is not the one the request asked for (`ruleset` or `If-Match`).",
+                         422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
+    check_ruleset(body.get("ruleset"))
     result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
     return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
@@ -202,4 +238,4 @@ def health():
     return body, 200 if healthy else 503
 
 
-__all__ = ["blp", "pick_lang", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]
+__all__ = ["blp", "pick_lang", "asked_lang", "check_ruleset", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]
