@@ -23,7 +23,7 @@ API_SEMVER = "1.1.0"
 API_PREFIX = "/api/"
 PAGES = ("api_docs_files.", "api_docs_problems.", "api-docs.")
 """Endpoints that are pages about the API rather than operations of it."""
-RULESET_BLUEPRINTS = frozenset({"api_v1", "api_v1_assessments", "api_v1_collaborations", "api_v1_invitations"})
+RULESET_BLUEPRINTS = frozenset({"api_v1", "api_v1_batch", "api_v1_assessments", "api_v1_collaborations", "api_v1_invitations"})
 """Blueprints whose answers depend on the loaded rules (questionnaire, forms, advice, stored ones)."""
 JSON_TYPES = ("application/json", "application/problem+json")
 SENDS = {"api_v1_admin.export_csv": ("text/csv",), "api_v1_batch.advice_batch": (*JSON_TYPES, "application/x-ndjson")}
