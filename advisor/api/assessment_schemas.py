@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX, LabelError, check_label
 from .answers_spec import AnswersField
 from .schemas import (
+    LangField,
     ANSWER_VALUE_DOC,
     LANGS,
     MAX_ANSWERS,
@@ -42,7 +43,7 @@ class AssessmentCreateSchema(Schema):
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
     )
     label = label_field()
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class AssessmentPatchSchema(Schema):
@@ -51,8 +52,7 @@ class AssessmentPatchSchema(Schema):
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
     label = label_field()
-    lang = fields.String(validate=validate.OneOf(LANGS),
-                         metadata={"description": "Changing it gives the advice again in that language."})
+    lang = LangField(metadata={"description": "Changing it gives the advice again in that language."})
 
 
 class AssessmentSchema(Schema):

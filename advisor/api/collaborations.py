@@ -27,7 +27,8 @@ from .assessments import INVALID, UNAVAILABLE, patch_changes, private
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import LangQuerySchema
-from .views import engine_problems, pick_lang, require_json_body
+from .adr import set_content_language
+from .views import asked_lang, engine_problems, pick_lang, require_json_body
 
 blp = Blueprint(
     "api_v1_collaborations", __name__, url_prefix="/api/v1/collaborations",
@@ -106,6 +107,7 @@ def invited_response_url(collaboration: store.Collaboration, respondent: store.R
 
 def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_alternatives: bool = False) -> dict[str, Any]:
     """The coordinator's view of the open round (see ``advisor.combine`` for the combining)."""
+    set_content_language(lang)
     seen = store.overview(collaboration, lang)
     advice_by_id = {r.id: a for r, a in seen.advices}
     combined = None
@@ -121,7 +123,7 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
         "id": collaboration.id,
         "url": url_for("api_v1_collaborations.read_collaboration", collaboration_id=collaboration.id, _external=True),
         "page_url": _page("collaboration_pages.collaboration", collaboration_id=collaboration.id),
-        "name": collaboration.name, "lang": collaboration.lang, "round": collaboration.round,
+        "name": collaboration.name, "lang": lang, "round": collaboration.round,   # the texts' language
         "invitation": invitation_body(collaboration),
         "respondents": [
             respondent_body(r, coordinator_response_url(collaboration, r), advice_by_id.get(r.id))
@@ -180,7 +182,8 @@ def read_collaboration(collaboration_id: str, lang: str | None = None, alternati
     respondent and combined, findings, and the risks only some respondents' advice raises."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        return collaboration_body(collaboration, lang or collaboration.lang, with_alternatives=alternatives)
+        return collaboration_body(collaboration, lang or asked_lang() or collaboration.lang,
+                                  with_alternatives=alternatives)
 
 
 @blp.route("/<collaboration_id>", methods=["PATCH"])
@@ -276,7 +279,9 @@ def read_history(collaboration_id: str, lang: str | None = None):
     size band and goal consensus stayed the same (creeping verkokering)."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        entries, warnings = store.history(collaboration, lang=lang or collaboration.lang)
+        lang = lang or asked_lang() or collaboration.lang
+        set_content_language(lang)
+        entries, warnings = store.history(collaboration, lang=lang)
     return {
         "id": collaboration.id, "rounds": [history_entry(e) for e in entries],
         "drift": [{"from_round": w.from_round, "to_round": w.to_round, "hardened": list(w.hardened),

@@ -262,6 +262,20 @@ class HealthSchema(ResponseSchema):
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
+class DegradedHealthSchema(Schema):
+    """503 of /health: problem details with the checks, one of which is not "ok"."""
+
+    type = fields.String(required=True, metadata={"description": "The problem type URI."})
+    title = fields.String(required=True, metadata={"description": "Short summary."})
+    status = fields.Integer(required=True, metadata={"description": "503."})
+    detail = fields.String(required=True, metadata={"description": "Which checks are down."})
+    instance = fields.String(metadata={"description": "The request's path."})
+    plugins = fields.Integer(required=True, metadata={"description": "Loaded plugins."})
+    ruleset = fields.String(required=True, metadata={"description": "The rule-set fingerprint."})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "Check name to \"ok\" or what is wrong."})
+
+
 # --- Errors ------------------------------------------------------------------------------------
 
 

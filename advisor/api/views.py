@@ -18,6 +18,7 @@ from ..whatif import alternatives
 from . import schemas
 from .adr import set_content_language
 from .blueprint import Blueprint
+from .problems import problem
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 
 
@@ -225,17 +226,22 @@ def plugins():
 
 @blp.route("/health")
 @blp.response(200, schemas.HealthSchema)
-@blp.alt_response(503, schema=schemas.HealthSchema, description="A dependency is down.")
+@blp.alt_response(503, schema=schemas.DegradedHealthSchema,
+                  description="A dependency is down: problem details with the checks.")
 def health():
-    """Liveness and readiness for load balancers."""
+    """Liveness and readiness for load balancers.
+
+    200 with every check "ok"; otherwise 503 as problem details (`checks` says which is down)."""
     advisor = get_advisor()
     checks = {"engine": "ok"}
     for name, check in advisor.health_checks.items():
         checks[name] = check()
-    healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "degraded", "plugins": len(advisor.plugins),
-            "ruleset": advisor.engine.ruleset.fingerprint, "checks": checks}
-    return body, 200 if healthy else 503
+    fingerprint = advisor.engine.ruleset.fingerprint
+    down = sorted(name for name, value in checks.items() if value != "ok")
+    if down:
+        return problem(503, detail=f"Not ready: {', '.join(down)} down.", checks=checks,
+                       plugins=len(advisor.plugins), ruleset=fingerprint)
+    return {"status": "ok", "plugins": len(advisor.plugins), "ruleset": fingerprint, "checks": checks}
 
 
 __all__ = ["blp", "pick_lang", "asked_lang", "check_ruleset", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]
