@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import adr, cors, docs, problem_types
+from . import adr, cors, docs, problem_types, spec_examples, spec_polish
 from .answers_spec import document_answers
 from .problem_docs import ProblemDocsPlugin
 from .problems import from_http_exception
@@ -90,6 +90,9 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(collaborations.invitations)
     assessments.register_error_handlers(app, api)
     admin.register(app, api)
+    engine = app.extensions["advisor"].engine
+    spec_polish.polish(api.spec, form_ids=[f.id for f in sorted(engine.forms.values(), key=lambda f: f.order)],
+                       languages=list(app.config["LANGUAGES"]), examples=spec_examples.build(app, engine))
     docs.register(app)
     app.register_blueprint(problem_types.bp)
     adr.init_app(app)

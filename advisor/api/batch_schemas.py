@@ -52,7 +52,7 @@ class BatchRequestSchema(Schema):
 
     EXAMPLE = {"lang": "en", "items": [
         {"ref": "dossier-2026-0142", "answers": EXAMPLE_ANSWERS},
-        {"ref": "dossier-2026-0143", "answers": {**EXAMPLE_ANSWERS, "horizon": "forever"}},
+        {"ref": "dossier-2026-0143", "answers": {**EXAMPLE_ANSWERS, "horizon": "years", "partners": 12}},
     ]}
 
     items = ItemsField(fields.Nested(BatchItemSchema), required=True,
@@ -71,21 +71,15 @@ class BatchRequestSchema(Schema):
 class BatchResultSchema(Schema):
     """One item's result: the advice (status 200) or the problem that item had."""
 
-    EXAMPLE = {"ref": "dossier-2026-0143", "line": 2, "status": 422, "advice": None, "problem": {
-        "type": "/api/v1/problems/invalid-params", "title": "Invalid input", "status": 422,
-        "detail": "Some answers do not fit the questionnaire: see errors.",
-        "errors": {"answers.horizon": ["unknown option 'forever'"]},
-        "invalidParams": [{"name": "/answers/horizon", "reason": "unknown option 'forever'"}]}}
-
     ref = fields.String(required=True, allow_none=True,
                         metadata={"description": "The item's ref; null when the item had none."})
     line = fields.Integer(metadata={"description": "NDJSON only: the item's line number (from 1)."})
     status = fields.Integer(required=True, metadata={
         "description": "200 with advice, or the problem's status (400 for a line that is not JSON, "
         "422 for answers that do not fit, 503 for a failed plugin in strict mode)."})
-    advice = fields.Nested(AdviceSchema, required=True, allow_none=True,
+    advice = fields.Nested(AdviceSchema, allow_none=True,
                            metadata={"description": "The advice; null when the item had a problem."})
-    problem = fields.Nested(ProblemSchema, required=True, allow_none=True,
+    problem = fields.Nested(ProblemSchema, allow_none=True,
                             metadata={"description": "Why this item got no advice; null when it did."})
 
 

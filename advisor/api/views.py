@@ -226,7 +226,7 @@ def plugins():
 
 @blp.route("/health")
 @blp.response(200, schemas.HealthSchema)
-@blp.alt_response(503, schema=schemas.DegradedHealthSchema,
+@blp.alt_response(503, schema=schemas.DegradedHealthSchema, content_type="application/problem+json",
                   description="A dependency is down: problem details with the checks.")
 def health():
     """Liveness and readiness for load balancers.

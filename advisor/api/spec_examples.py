@@ -1,0 +1,77 @@
+"""Examples for the spec, by schema name: request bodies as a platform would send them, and
+responses computed by this app's own engine on the loaded rules (so an example advice is a real
+advice, in English, and changes when the rules do). Stored records (assessments, collaborations)
+are built around that advice; their ids and times are illustrative."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..engine import Engine
+from .schemas import AdviceSchema
+
+ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_type": "known_route",
+           "domains": ["care", "welfare"], "partners": 3, "budget": "none"}
+DRAFT = {"scope": "individual_cases", "horizon": "months"}
+BASE = "https://wijzer.gemeente.example/api/v1"
+WHEN = "2026-11-30T09:12:44+00:00"
+ASSESSMENT_ID = "kQ3v7Xc0bW1sZp9mR2tL8yNf4hJd6GaE"
+COLLABORATION_ID = "Tz8pW2nL5qR0vX7cK3mB9sYd1fHg4JaU"
+TOKEN = "Nc4rE8tY2uI6oP0aS5dF9gH3jK7lZ1xC"
+RESPONSE_ID = "Vb6nM1qW5eR9tY3uI7oP2aS8dF4gH0jK"
+
+REQUESTS: dict[str, Any] = {
+    "AdviceRequest": {"lang": "en", "answers": ANSWERS},
+    "AssessmentCreate": {"answers": DRAFT, "label": "Wijkaanpak Noord", "lang": "nl"},
+    "AssessmentPatch": {"answers": {"change_type": "known_route", "domains": ["care", "welfare"], "partners": 3,
+                                    "budget": "none"}},
+    "CollaborationCreate": {"name": "Wijkaanpak Noord", "lang": "nl"},
+    "CollaborationPatch": {"name": "Wijkaanpak Noord-Oost"},
+    "ResponseCreate": {"label": "Wijkteam", "answers": ANSWERS, "lang": "nl"},
+    "ResponsePatch": {"answers": {"partners": 4}},
+    "RoundClose": {"note": "Jaarlijkse evaluatie 2027"},
+}
+
+
+def build(app: Flask, engine: Engine) -> dict[str, Any]:
+    """Every example, by schema name."""
+    advice = AdviceSchema().dump(engine.advise(ANSWERS, "en"))
+    completeness = {"answered": len(ANSWERS), "total": len(engine.questions), "required_missing": []}
+    ruleset = advice["ruleset"]
+    assessment = {
+        "id": ASSESSMENT_ID, "url": f"{BASE}/assessments/{ASSESSMENT_ID}", "label": "Wijkaanpak Noord",
+        "status": "complete", "lang": "en", "answers": ANSWERS, "advice": advice, "completeness": completeness,
+        "ruleset": ruleset, "created_at": WHEN, "updated_at": WHEN, "expires_at": "2027-11-30T09:12:44+00:00",
+    }
+    respondent = {
+        "id": RESPONSE_ID, "url": f"{BASE}/invitations/{TOKEN}/responses/{RESPONSE_ID}", "label": "Wijkteam",
+        "round": 1, "status": "complete", "lang": "en", "answers": ANSWERS, "completeness": completeness,
+        "advice": advice, "created_at": WHEN, "updated_at": WHEN,
+    }
+    round_entry = {"round": 1, "note": "Jaarlijkse evaluatie 2027", "started_at": WHEN, "closed_at": WHEN,
+                   "recommended": advice["recommended"], "current_form": None,
+                   "respondents": [{"label": "Wijkteam", "recommended": advice["recommended"]}], "answers": ANSWERS}
+    problem = {"type": "/api/v1/problems/invalid-params", "title": "Invalid input", "status": 422,
+               "detail": "Some answers do not fit the questionnaire: see errors.", "instance": "/api/v1/advice",
+               "errors": {"answers.horizon": ["unknown option 'forever' (known: months, years, permanent)"]},
+               "invalidParams": [{"name": "/answers/horizon",
+                                  "reason": "unknown option 'forever' (known: months, years, permanent)"}]}
+    return {
+        **REQUESTS,
+        "Advice": advice,
+        "Problem": problem,
+        "Health": {"status": "ok", "plugins": 1, "ruleset": ruleset["fingerprint"],
+                   "checks": {"engine": "ok", "database": "ok"}},
+        # Without a failed item: OpenAPI 3.0 validators refuse null for a nullable reference
+        # (the spec's examples are linted), though clients get "advice": null for one.
+        "BatchResponse": {"lang": "en", "ruleset": ruleset, "succeeded": 1, "failed": 0, "results": [
+            {"ref": "dossier-2026-0142", "status": 200, "advice": advice}]},
+        "BatchResult": {"ref": "dossier-2026-0142", "line": 1, "status": 200, "advice": advice},
+        "Assessment": assessment,
+        "Respondent": respondent,
+        "InvitationView": {"name": "Wijkaanpak Noord", "round": 1, "lang": "en", "labels": ["Wijkteam"]},
+        "RoundClosed": {"closed": round_entry, "round": 2},
+        "History": {"id": COLLABORATION_ID, "rounds": [round_entry], "drift": []},
+    }

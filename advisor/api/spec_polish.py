@@ -1,0 +1,120 @@
+"""The last pass over the spec, so client generators get what they need (issue 21 item 2).
+
+Run once after every route is registered:
+
+- every schema and property has a description (``spec_docs``), every operation a description;
+- form ids are an enum of the loaded forms, languages of ``LANGUAGES``;
+- a nullable reference is ``allOf: [$ref]`` with ``nullable: true`` (apispec writes an ``anyOf``
+  with an empty object, which generators turn into ``Union[Model, Dict]``), and so is a
+  described reference (OpenAPI 3.0 ignores a ``$ref``'s siblings);
+- schemas that only responses use are open (no ``additionalProperties: false``): v1 promises
+  additive changes, and a generated model that forbids extra fields would break on each one.
+  Request schemas stay closed: the API refuses unknown fields, and the spec says so;
+- request bodies carry an example, and so do the responses whose schema has one here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from apispec import APISpec
+
+from .spec_docs import SCHEMAS, describe_property
+
+REF_PREFIX = "#/components/schemas/"
+FORM_ID_PROPERTIES = {
+    "Advice": ("recommended",), "RankedForm": ("form",), "Alternative": ("form",),
+    "Changes": ("recommended_before", "recommended_after"), "RoundRespondent": ("recommended",),
+    "HistoryEntry": ("recommended",), "Hardening": ("before", "after"), "ExportedAssessment": ("recommended",),
+}
+UNUSED_BY_US = ("PaginationMetadata",)
+"""flask-smorest's own component for paginated routes; this API has none."""
+
+
+def polish(spec: APISpec, *, form_ids: list[str], languages: list[str],
+           examples: Mapping[str, Any]) -> None:
+    """Apply every rule of the module docstring to `spec`, in place."""
+    schemas = spec.components.schemas
+    for name in UNUSED_BY_US:
+        schemas.pop(name, None)
+    paths = spec._paths  # noqa: SLF001 - apispec keeps the paths here and offers no accessor
+    request_refs = _reachable(schemas, _request_roots(paths))
+    for name, schema in schemas.items():
+        schema.setdefault("description", SCHEMAS.get(name, name))
+        if name not in request_refs and schema.get("additionalProperties") is False:
+            del schema["additionalProperties"]
+        for prop_name, prop in schema.get("properties", {}).items():
+            _polish_property(name, prop_name, prop, form_ids, languages)
+        if name in examples:
+            schema.setdefault("example", examples[name])
+    for item in paths.values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                _polish_operation(operation, examples)
+
+
+def _polish_property(schema: str, name: str, prop: dict[str, Any], form_ids: list[str],
+                     languages: list[str]) -> None:
+    description = describe_property(schema, name)
+    if description:
+        prop.setdefault("description", description)
+    if prop.get("nullable") and "type" not in prop and prop.get("oneOf"):  # OpenAPI 3.0: null is
+        del prop["nullable"]                                                 # one variant's value
+        prop["oneOf"] = [{**prop["oneOf"][0], "nullable": True}, *prop["oneOf"][1:]]
+    if "$ref" in prop and len(prop) > 1:  # a $ref's siblings are ignored: wrap it to keep them
+        prop["allOf"] = [{"$ref": prop.pop("$ref")}]
+    any_of = prop.get("anyOf")
+    if any_of and len(any_of) == 2 and "$ref" in any_of[0] and any_of[1].get("nullable"):
+        del prop["anyOf"]
+        prop.update({"type": "object", "nullable": True, "allOf": [any_of[0]]})
+    enum = form_ids if name in FORM_ID_PROPERTIES.get(schema, ()) else languages if name == "lang" else None
+    if enum and prop.get("type") == "string" and "enum" not in prop:
+        prop["enum"] = [*enum, None] if prop.get("nullable") else list(enum)
+
+
+def _polish_operation(operation: dict[str, Any], examples: Mapping[str, Any]) -> None:
+    operation.setdefault("description", operation.get("summary", ""))
+    body = operation.get("requestBody", {}).get("content", {})
+    for media in body.values():
+        _example_from_ref(media, examples)
+    for response in operation["responses"].values():
+        if isinstance(response, dict):
+            for media in response.get("content", {}).values():
+                _example_from_ref(media, examples)
+
+
+def _example_from_ref(media: dict[str, Any], examples: Mapping[str, Any]) -> None:
+    ref = media.get("schema", {}).get("$ref", "")
+    name = ref.removeprefix(REF_PREFIX)
+    if name in examples and "example" not in media and "examples" not in media:
+        media["example"] = examples[name]
+
+
+def _request_roots(paths: Mapping[str, Any]) -> Iterator[Any]:
+    for item in paths.values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            yield from (media.get("schema") for media in operation.get("requestBody", {}).get("content", {}).values())
+            yield from (parameter.get("schema") for parameter in operation.get("parameters", [])
+                        if isinstance(parameter, dict))
+
+
+def _reachable(schemas: Mapping[str, Any], roots: Iterator[Any]) -> set[str]:
+    """The component names reachable from `roots` through ``$ref``s."""
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+                name = ref.removeprefix(REF_PREFIX)
+                if name not in seen:
+                    seen.add(name)
+                    pending.append(schemas.get(name))
+            pending.extend(value for key, value in node.items() if key != "$ref")
+        elif isinstance(node, list):
+            pending.extend(node)
+    return seen
