@@ -9,12 +9,11 @@ from typing import Any
 
 from flask import Flask
 
-from ..engine import Engine
+from ..engine import AnswersError, Engine
 from .schemas import AdviceSchema
 
 ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_type": "known_route",
            "domains": ["care", "welfare"], "partners": 3, "budget": "none"}
-DRAFT = {"scope": "individual_cases", "horizon": "months"}
 BASE = "https://wijzer.gemeente.example/api/v1"
 WHEN = "2026-11-30T09:12:44+00:00"
 ASSESSMENT_ID = "kQ3v7Xc0bW1sZp9mR2tL8yNf4hJd6GaE"
@@ -22,44 +21,65 @@ COLLABORATION_ID = "Tz8pW2nL5qR0vX7cK3mB9sYd1fHg4JaU"
 TOKEN = "Nc4rE8tY2uI6oP0aS5dF9gH3jK7lZ1xC"
 RESPONSE_ID = "Vb6nM1qW5eR9tY3uI7oP2aS8dF4gH0jK"
 
-REQUESTS: dict[str, Any] = {
-    "AdviceRequest": {"lang": "en", "answers": ANSWERS},
-    "AssessmentCreate": {"answers": DRAFT, "label": "Wijkaanpak Noord", "lang": "nl"},
-    "AssessmentPatch": {"answers": {"change_type": "known_route", "domains": ["care", "welfare"], "partners": 3,
-                                    "budget": "none"}},
-    "CollaborationCreate": {"name": "Wijkaanpak Noord", "lang": "nl"},
-    "CollaborationPatch": {"name": "Wijkaanpak Noord-Oost"},
-    "ResponseCreate": {"label": "Wijkteam", "answers": ANSWERS, "lang": "nl"},
-    "ResponsePatch": {"answers": {"partners": 4}},
-    "RoundClose": {"note": "Jaarlijkse evaluatie 2027"},
-}
+def example_answers(engine: Engine) -> dict[str, Any]:
+    """`ANSWERS` when the loaded questionnaire takes them, else a first valid answer to every
+    required question (other rule packs ask other questions)."""
+    try:
+        engine.validate_answers(ANSWERS)
+        return dict(ANSWERS)
+    except AnswersError:
+        pass
+    answers: dict[str, Any] = {}
+    for question in engine.ordered_questions:
+        if not question.required:
+            continue
+        options = list(question.option_ids())
+        if question.kind == "choice":
+            answers[question.id] = options[0]
+        elif question.kind == "multi":
+            answers[question.id] = options[:1]
+        else:
+            answers[question.id] = question.min if question.min is not None else 1
+    return answers
 
 
 def build(app: Flask, engine: Engine) -> dict[str, Any]:
     """Every example, by schema name."""
-    advice = AdviceSchema().dump(engine.advise(ANSWERS, "en"))
-    completeness = {"answered": len(ANSWERS), "total": len(engine.questions), "required_missing": []}
+    answers = example_answers(engine)
+    advice = AdviceSchema().dump(engine.advise(answers, "en"))
+    first, *rest = answers
+    requests = {
+        "AdviceRequest": {"lang": "en", "answers": answers},
+        "AssessmentCreate": {"answers": {first: answers[first]}, "label": "Wijkaanpak Noord", "lang": "nl"},
+        "AssessmentPatch": {"answers": {name: answers[name] for name in rest}},
+        "CollaborationCreate": {"name": "Wijkaanpak Noord", "lang": "nl"},
+        "CollaborationPatch": {"name": "Wijkaanpak Noord-Oost"},
+        "ResponseCreate": {"label": "Wijkteam", "answers": answers, "lang": "nl"},
+        "ResponsePatch": {"answers": {first: answers[first]}},
+        "RoundClose": {"note": "Jaarlijkse evaluatie 2027"},
+    }
+    completeness = {"answered": len(answers), "total": len(engine.questions), "required_missing": []}
     ruleset = advice["ruleset"]
     assessment = {
         "id": ASSESSMENT_ID, "url": f"{BASE}/assessments/{ASSESSMENT_ID}", "label": "Wijkaanpak Noord",
-        "status": "complete", "lang": "en", "answers": ANSWERS, "advice": advice, "completeness": completeness,
+        "status": "complete", "lang": "en", "answers": answers, "advice": advice, "completeness": completeness,
         "ruleset": ruleset, "created_at": WHEN, "updated_at": WHEN, "expires_at": "2027-11-30T09:12:44+00:00",
     }
     respondent = {
         "id": RESPONSE_ID, "url": f"{BASE}/invitations/{TOKEN}/responses/{RESPONSE_ID}", "label": "Wijkteam",
-        "round": 1, "status": "complete", "lang": "en", "answers": ANSWERS, "completeness": completeness,
+        "round": 1, "status": "complete", "lang": "en", "answers": answers, "completeness": completeness,
         "advice": advice, "created_at": WHEN, "updated_at": WHEN,
     }
     round_entry = {"round": 1, "note": "Jaarlijkse evaluatie 2027", "started_at": WHEN, "closed_at": WHEN,
                    "recommended": advice["recommended"], "current_form": None,
-                   "respondents": [{"label": "Wijkteam", "recommended": advice["recommended"]}], "answers": ANSWERS}
+                   "respondents": [{"label": "Wijkteam", "recommended": advice["recommended"]}], "answers": answers}
     problem = {"type": "/api/v1/problems/invalid-params", "title": "Invalid input", "status": 422,
                "detail": "Some answers do not fit the questionnaire: see errors.", "instance": "/api/v1/advice",
                "errors": {"answers.horizon": ["unknown option 'forever' (known: months, years, permanent)"]},
                "invalidParams": [{"name": "/answers/horizon",
                                   "reason": "unknown option 'forever' (known: months, years, permanent)"}]}
     return {
-        **REQUESTS,
+        **requests,
         "Advice": advice,
         "Problem": problem,
         "Health": {"status": "ok", "plugins": 1, "ruleset": ruleset["fingerprint"],

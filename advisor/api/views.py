@@ -160,11 +160,14 @@ def _build_forms(lang: str) -> dict[str, Any]:
     ]}
 
 
-def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> Advice:
-    """Run the engine; answer its refusals as problem details."""
+def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False,
+                expected_ruleset: str | None = None) -> Advice:
+    """Run the engine; answer its refusals as problem details. The rule-set precondition is
+    checked once the answers are known to fit (a request that fails anyway gets that error)."""
     engine = get_advisor().engine
     with engine_problems():
         clean = engine.validate_answers(answers)
+        check_ruleset(expected_ruleset)
         advice = engine.advise_valid(clean, lang)
         if with_alternatives:
             advice = replace(advice, alternatives=tuple(alternatives(engine, clean, advice.recommended, lang)))
@@ -212,8 +215,8 @@ def forms(lang: str | None = None):
                          422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
-    check_ruleset(body.get("ruleset"))
-    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
+    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"],
+                         expected_ruleset=body.get("ruleset"))
     return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
 
