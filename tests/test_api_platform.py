@@ -52,6 +52,8 @@ def test_the_spec_has_semver_contact_and_the_versioned_server(make_app):
     assert all(not path.startswith("/api/") for path in spec["paths"])
     for path, item in spec["paths"].items():
         for method, operation in item.items():
+            if method == "parameters":
+                continue
             assert operation["operationId"] and operation["description"], (method, path)
             for status, response in operation["responses"].items():
                 if status[0] in "23":
