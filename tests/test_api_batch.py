@@ -91,6 +91,8 @@ def test_ndjson_streams_one_result_line_per_item_line(api):
         ("r0", 200, 1), ("r1", 200, 2), (None, 400, 3), ("r2", 200, 4), ("r3", 200, 6), ("r4", 200, 7)]
     assert results[1]["advice"] == single(api, ANSWERS)
     assert results[2]["problem"]["type"] == "/api/v1/problems/invalid-body"
+    from advisor.api.batch_schemas import BatchResultSchema       # each line as the spec says
+    assert [BatchResultSchema().validate(result) for result in results] == [{}] * len(results)
 
 
 def test_ndjson_past_the_item_limit_says_where_it_stopped(make_app):
