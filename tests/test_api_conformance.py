@@ -157,10 +157,10 @@ def production_server(tmp_path_factory) -> Iterator[str]:
         for _ in range(300):
             assert process.poll() is None, (folder / "gunicorn.log").read_text()
             try:
-                if requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+                if requests.get(f"{base}/api/v1/health", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or a worker still building the spec
             time.sleep(0.1)
         yield base
     finally:

@@ -137,11 +137,19 @@ def test_invalid_params_name_fields_as_json_pointers_and_keep_v1_errors(make_app
     assert query["invalidParams"] == [{"name": "lang", "reason": query["errors"]["query.lang"][0]}]
 
 
-def test_problem_titles_in_the_request_language(api):
-    dutch = api.post("/api/v1/advice", json={"answers": {}}, headers={"Accept-Language": "nl"})
+def test_problems_in_the_request_language(api):
+    dutch = api.post("/api/v1/advice", json={"answers": {}}, headers={"Accept-Language": "nl"}).json
+    also_dutch = api.post("/api/v1/advice?lang=NL", json={"answers": {}})
     english = api.post("/api/v1/advice?lang=EN", json={"answers": {}})
-    assert dutch.json["title"] == "Ongeldige invoer" and dutch.headers["Content-Language"] == "nl"
+    unasked = api.post("/api/v1/advice", json={"answers": {}})
+    assert dutch["title"] == "Ongeldige invoer"
+    assert dutch["detail"] == "Sommige antwoorden passen niet bij de vragenlijst: zie errors."
+    assert also_dutch.json == dutch and also_dutch.headers["Content-Language"] == "nl"
     assert english.json["title"] == "Invalid input" and english.headers["Content-Language"] == "en"
+    assert english.json["detail"] == "Some answers do not fit the questionnaire: see errors."
+    assert unasked.json == english.json        # for developers: English unless Dutch is asked
+    missing = api.get("/api/v1/assessments/nope", headers={"Accept-Language": "nl-NL"}).json
+    assert missing["title"] == "Niet gevonden" and missing["detail"].startswith("Geen beoordeling met deze id")
 
 
 # --- 9. Language, CORS, absolute URLs -------------------------------------------------------

@@ -84,6 +84,35 @@ TYPES: tuple[ProblemType, ...] = (
         "en": "A dependency is unreachable (the database), or a rule plugin failed while strict "
               "mode is on. Try again later (`Retry-After`)."}),
 )
+DUTCH_DETAILS: dict[str, str] = {
+    "The request does not fit the API: see errors.": "Het verzoek past niet bij de API: zie errors.",
+    "Some answers do not fit the questionnaire: see errors.":
+        "Sommige antwoorden passen niet bij de vragenlijst: zie errors.",
+    "A body is required: send a JSON object ({} when there is nothing else to send).":
+        "Een body is verplicht: stuur een JSON-object ({} als er verder niets te sturen is).",
+    "Send the body as application/json.": "Stuur de body als application/json.",
+    "The rule set changed since the fingerprint you sent: this advice would come from other rules. "
+    "Ask again without the precondition, or with currentRuleset.":
+        "De regelset is veranderd sinds de vingerafdruk die je stuurde: dit advies zou uit andere regels "
+        "komen. Vraag opnieuw zonder voorwaarde, of met currentRuleset.",
+    "A rule plugin failed and strict mode is on.": "Een regelplugin faalde en de strikte modus staat aan.",
+    "No assessment with this id: it was never stored, was erased, or has expired.":
+        "Geen beoordeling met deze id: nooit opgeslagen, gewist of verlopen.",
+    "No collaboration with this id: it was never made, was erased, or has expired.":
+        "Geen samenwerking met deze id: nooit gemaakt, gewist of verlopen.",
+    "No collaboration with this invitation token: it was never made, was erased, or has expired.":
+        "Geen samenwerking met deze uitnodiging: nooit gemaakt, gewist of verlopen.",
+    "No response with this id in this collaboration.": "Geen reactie met deze id in deze samenwerking.",
+    "The open round already has a response with this label.":
+        "De open ronde heeft al een reactie met dit label.",
+    "No response of the open round is complete: there is nothing to keep yet.":
+        "Geen reactie van de open ronde is compleet: er is nog niets te bewaren.",
+    "A name or label that cannot be stored.": "Een naam of label die niet opgeslagen kan worden.",
+    "The database cannot be reached; try again shortly.": "De database is niet bereikbaar; probeer het zo opnieuw.",
+}
+"""Dutch for the API's own fixed problem details (a Dutch request gets them in Dutch); the
+reasons per field come from marshmallow and the engine and stay English."""
+
 BY_STATUS = {problem_type.status: problem_type for problem_type in TYPES}
 BY_SLUG = {problem_type.slug: problem_type for problem_type in TYPES}
 GENERIC = {"nl": "Fout", "en": "Error"}

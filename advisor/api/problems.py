@@ -86,15 +86,19 @@ def invalid_params_from_errors(errors: Mapping[str, list[str]]) -> list[dict[str
     return params
 
 
+PROBLEM_DEFAULT_LANG = "en"
+"""Problems are for the developers of a platform: English unless the request asks for Dutch."""
+
+
 def request_lang() -> str:
-    """The language a problem is written in: ``?lang=``, then Accept-Language, then the default."""
+    """The language a problem is written in: ``?lang=``, then Accept-Language, then English."""
     if not has_request_context():
-        return "en"
+        return PROBLEM_DEFAULT_LANG
     languages = current_app.config["LANGUAGES"]
     asked = (request.args.get("lang") or "").lower()
     if asked in languages:
         return asked
-    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LANG"]
+    return request.accept_languages.best_match(languages) or PROBLEM_DEFAULT_LANG
 
 
 def problem(
@@ -116,7 +120,7 @@ def problem(
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
     body["instance"] = request.path
     if errors:
         body["errors"] = dict(errors)
