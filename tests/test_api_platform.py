@@ -207,3 +207,45 @@ def test_absolute_urls_come_from_public_url_not_the_host_header(make_store_app):
     collaboration = api.post("/api/v1/collaborations", json={"name": "Wijk"}, headers=forged).json
     assert collaboration["invitation"]["api_url"].startswith("https://wijzer.gemeente.example/api/v1/invitations/")
     assert "evil.example" not in str(collaboration)
+
+
+# --- 2. A spec generators can use ----------------------------------------------------------------
+
+
+def test_the_spec_describes_and_exemplifies_everything_a_generator_reads(make_app):
+    app = make_app(RULES_DIR=str(ROOT / "rules"), ADMIN_TOKEN="x" * 32)
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    for name, schema in schemas.items():
+        assert schema.get("description"), name
+        for prop, doc in schema.get("properties", {}).items():
+            assert doc.get("description"), f"{name}.{prop}"
+            assert "anyOf" not in doc, f"{name}.{prop}"                # nullable refs: allOf
+            assert set(doc) - {"description"} and not ("$ref" in doc and len(doc) > 1), f"{name}.{prop}"
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                assert "example" in media, (method, path)
+            for status, response in operation["responses"].items():
+                for media in response.get("content", {}).values() if status[0] in "23" else ():
+                    assert "example" in media, (method, path, status)
+    forms = [form["id"] for form in app.test_client().get("/api/v1/forms").json["forms"]]
+    assert schemas["Advice"]["properties"]["recommended"]["enum"] == forms
+    assert schemas["RankedForm"]["properties"]["form"]["enum"] == forms
+    assert schemas["Risk"]["properties"]["severity"]["enum"] == ["critical", "warning", "info"]
+    assert schemas["Advice"]["properties"]["lang"]["enum"] == ["nl", "en"]
+    assert schemas["Assessment"]["properties"]["advice"] == {
+        "allOf": [{"$ref": "#/components/schemas/Advice"}], "type": "object", "nullable": True,
+        "description": "The advice as it was given; null for a draft."}
+
+
+def test_response_schemas_are_open_and_request_schemas_closed(app):
+    schemas = app.test_client().get("/api/v1/openapi.json").json["components"]["schemas"]
+    for response in ("Advice", "Assessment", "Collaboration", "Questionnaire", "Problem", "BatchResponse"):
+        assert "additionalProperties" not in schemas[response], response
+    for request in ("AdviceRequest", "AssessmentCreate", "AssessmentPatch", "BatchRequest", "CompleteAnswers"):
+        assert schemas[request]["additionalProperties"] is False, request
+    refused = app.test_client().post("/api/v1/advice", json={"answers": ANSWERS, "unknown": 1})
+    assert refused.status_code == 422 and refused.json["invalidParams"][0]["name"] == "/unknown"

@@ -65,6 +65,10 @@ SCHEMAS: dict[str, str] = {
     "History": "A collaboration's rounds, oldest first, and drift warnings.",
     "InvitationView": "What a partner sees before answering.",
     "ExportedAssessment": "One stored assessment in the admin export.",
+    "BatchItem": "One answer set of a batch (in NDJSON: one line), under the platform's own ref.",
+    "BatchRequest": "A batch of answer sets to advise on.",
+    "BatchResult": "One item's result: the advice (status 200) or the problem that item had.",
+    "BatchResponse": "The results of a JSON batch, one per item in the order sent.",
 }
 
 PROPERTIES: dict[str, str] = {
@@ -205,6 +209,9 @@ PROPERTIES: dict[str, str] = {
     "HistoryEntry.answers": "The round's combined answers.",
     "RoundClosed.closed": "The round just closed.",
     "Hardening.what": "Which form hardened: the advised one or the one in use.",
+    "DriftWarning.id": "The warning's id.",
+    "DriftWarning.title": "The warning in a few words.",
+    "DriftWarning.why": "Why the hardening is a risk here.",
     "DriftWarning.from_round": "The earlier round.",
     "DriftWarning.to_round": "The later round.",
     "DriftWarning.hardened": "Which forms hardened.",

@@ -78,8 +78,36 @@ def build(app: Flask, engine: Engine) -> dict[str, Any]:
                "errors": {"answers.horizon": ["unknown option 'forever' (known: months, years, permanent)"]},
                "invalidParams": [{"name": "/answers/horizon",
                                   "reason": "unknown option 'forever' (known: months, years, permanent)"}]}
+    from ..plugins import describe
+    from .views import forms_data, questionnaire_data
+
+    with app.app_context():
+        questionnaire, forms = questionnaire_data("en"), forms_data("en")
+        plugins = {"plugins": describe(app.extensions["advisor"].plugins), "ruleset": ruleset}
+    invitation = {"token": TOKEN, "url": f"{BASE.removesuffix('/api/v1')}/join/{TOKEN}",
+                  "api_url": f"{BASE}/invitations/{TOKEN}/responses"}
+    collaboration = {
+        "id": COLLABORATION_ID, "url": f"{BASE}/collaborations/{COLLABORATION_ID}",
+        "page_url": f"{BASE.removesuffix('/api/v1')}/c/{COLLABORATION_ID}", "name": "Wijkaanpak Noord",
+        "lang": "en", "round": 1, "invitation": invitation, "respondents": [respondent], "counted": 1,
+        "questions": [], "advice_per_respondent": [{"respondent": RESPONSE_ID, "label": "Wijkteam", "advice": advice}],
+        "combined": {"answers": answers, "advice": advice, "divergent": [], "ties": []},
+        "findings": [], "risks_some_see": [], "created_at": WHEN, "updated_at": WHEN,
+        "expires_at": "2027-11-30T09:12:44+00:00",
+    }
+    unchanged = {"form_changed": False, "recommended_before": advice["recommended"],
+                 "recommended_after": advice["recommended"], "risks_added": [], "risks_removed": [],
+                 "packs_added": [], "packs_removed": [], "packs_updated": []}
+    replay = {"id": ASSESSMENT_ID, "lang": "en", "ruleset_changed": False, "stored_ruleset": ruleset,
+              "current_ruleset": ruleset, "stored_advice": advice, "advice": advice, "answer_errors": {},
+              "changes": unchanged}
     return {
         **requests,
+        "Questionnaire": questionnaire,
+        "Forms": forms,
+        "Plugins": plugins,
+        "Collaboration": collaboration,
+        "Replay": replay,
         "Advice": advice,
         "Problem": problem,
         "Health": {"status": "ok", "plugins": 1, "ruleset": ruleset["fingerprint"],

@@ -41,7 +41,8 @@ def polish(spec: APISpec, *, form_ids: list[str], languages: list[str],
     paths = spec._paths  # noqa: SLF001 - apispec keeps the paths here and offers no accessor
     request_refs = _reachable(schemas, _request_roots(paths))
     for name, schema in schemas.items():
-        schema.setdefault("description", SCHEMAS.get(name, name))
+        if name in SCHEMAS:
+            schema.setdefault("description", SCHEMAS[name])
         if name not in request_refs and schema.get("additionalProperties") is False:
             del schema["additionalProperties"]
         for prop_name, prop in schema.get("properties", {}).items():
