@@ -47,7 +47,7 @@ def check_request() -> None:
         abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
               "send it unencoded.")
     offered = SENDS.get(request.endpoint or "", JSON_TYPES)
-    if "Accept" in request.headers and request.accept_mimetypes.best_match(offered) is None:
+    if request.headers.get("Accept", "").strip() and request.accept_mimetypes.best_match(offered) is None:
         abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
     if request.method in WRITE_METHODS and not has_body():
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
