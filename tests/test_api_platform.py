@@ -234,7 +234,8 @@ def test_the_spec_describes_and_exemplifies_everything_a_generator_reads(make_ap
     forms = [form["id"] for form in app.test_client().get("/api/v1/forms").json["forms"]]
     assert schemas["Advice"]["properties"]["recommended"]["enum"] == forms
     assert schemas["RankedForm"]["properties"]["form"]["enum"] == forms
-    assert schemas["Risk"]["properties"]["severity"]["enum"] == ["critical", "warning", "info"]
+    for name in ("Risk", "RiskBrief", "PartialRisk", "Finding", "DriftWarning"):
+        assert schemas[name]["properties"]["severity"]["enum"] == ["critical", "warning", "info"], name
     assert schemas["Advice"]["properties"]["lang"]["enum"] == ["nl", "en"]
     assert schemas["Assessment"]["properties"]["advice"] == {
         "allOf": [{"$ref": "#/components/schemas/Advice"}], "type": "object", "nullable": True,

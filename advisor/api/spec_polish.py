@@ -3,7 +3,7 @@
 Run once after every route is registered:
 
 - every schema and property has a description (``spec_docs``), every operation a description;
-- form ids are an enum of the loaded forms, languages of ``LANGUAGES``;
+- form ids are an enum of the loaded forms, languages of ``LANGUAGES``, severities of the model's;
 - a nullable reference is ``allOf: [$ref]`` with ``nullable: true`` (apispec writes an ``anyOf``
   with an empty object, which generators turn into ``Union[Model, Dict]``), and so is a
   described reference (OpenAPI 3.0 ignores a ``$ref``'s siblings);
@@ -20,6 +20,7 @@ from typing import Any
 
 from apispec import APISpec
 
+from ..model import SEVERITY_ORDER
 from .spec_docs import SCHEMAS, describe_property
 
 REF_PREFIX = "#/components/schemas/"
@@ -69,7 +70,8 @@ def _polish_property(schema: str, name: str, prop: dict[str, Any], form_ids: lis
     if any_of and len(any_of) == 2 and "$ref" in any_of[0] and any_of[1].get("nullable"):
         del prop["anyOf"]
         prop.update({"type": "object", "nullable": True, "allOf": [any_of[0]]})
-    enum = form_ids if name in FORM_ID_PROPERTIES.get(schema, ()) else languages if name == "lang" else None
+    enum = (form_ids if name in FORM_ID_PROPERTIES.get(schema, ()) else languages if name == "lang"
+            else list(SEVERITY_ORDER) if name == "severity" else None)
     if enum and prop.get("type") == "string" and "enum" not in prop:
         prop["enum"] = [*enum, None] if prop.get("nullable") else list(enum)
 
