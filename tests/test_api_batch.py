@@ -120,3 +120,20 @@ def test_responses_conform_to_the_documented_schemas(api):
     body = api.post("/api/v1/advice/batch", json={"items": [
         {"ref": "a", "answers": ANSWERS}, {"ref": "b", "answers": {}}]}).json
     assert BatchResponseSchema().validate(body) == {}
+
+
+@pytest.mark.parametrize("ndjson", [False, True])
+def test_a_batch_weighs_on_the_rate_limit_by_its_items(make_app, ndjson):
+    """1,000 items at 100 per request weigh 10 requests: with 15 per minute, 5 more batches of
+    one fit, then 429."""
+    api = make_app(RULES_DIR=str(ROOT / "rules"), RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="15 per minute").test_client()
+    items = [{"ref": str(n), "answers": ANSWERS} for n in range(BATCH_MAX_ITEMS)]
+    if ndjson:
+        response = api.post("/api/v1/advice/batch", content_type=NDJSON,
+                            data="\n".join(json.dumps(item) for item in items))
+        assert len(response.get_data(as_text=True).splitlines()) == BATCH_MAX_ITEMS
+    else:
+        assert api.post("/api/v1/advice/batch", json={"items": items}).status_code == 200
+    one = {"items": items[:1]}
+    statuses = [api.post("/api/v1/advice/batch", json=one).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

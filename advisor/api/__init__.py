@@ -25,6 +25,7 @@ CONFIG_DEFAULTS = {
     "API_CONTACT_URL": None,
     "BATCH_MAX_CONTENT_LENGTH": 64 * 1024 * 1024,   # bytes of one batch (JSON or NDJSON)
     "BATCH_NDJSON_MAX_ITEMS": 100_000,
+    "BATCH_ITEMS_PER_REQUEST": 100,   # a batch weighs ceil(items / this) requests on the rate limits
 }
 
 

@@ -11,11 +11,17 @@ Two forms of the same operation:
 - ``application/x-ndjson``: one item per line, as many as ``BATCH_NDJSON_MAX_ITEMS`` within
   ``BATCH_MAX_CONTENT_LENGTH`` bytes, answered as one result per line while the lines are read,
   so neither side holds the whole set in memory.
+
+Rate limits: the request counts once when it arrives, like any write; once its items are known
+it is charged ``ceil(items / BATCH_ITEMS_PER_REQUEST) - 1`` more on every limit it counted
+against, so a batch of 1,000 weighs as 10 requests at the default of 100 and a portfolio in one
+batch cannot get around the limits that hold for single requests.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,6 +126,7 @@ def advice_batch():
         abort(422, messages={"json": exc.messages})
     check_ruleset(body.get("ruleset"))
     lang = pick_lang(body.get("lang"))
+    charge_rate_limits(len(body["items"]))
     results = [advise_item(item, lang, alternatives=body["alternatives"]) for item in body["items"]]
     failed = sum(1 for result in results if result["status"] != 200)
     return {"lang": lang, "ruleset": ruleset_dict(), "results": results,
@@ -142,6 +149,7 @@ def ndjson_batch() -> Response:
     lang = pick_lang(None)
     limit = current_app.config["BATCH_NDJSON_MAX_ITEMS"]
     stream = request.stream
+    limits = counted_limits()
 
     def results() -> Iterator[bytes]:
         try:
@@ -160,6 +168,7 @@ def ndjson_batch() -> Response:
                 result = {"ref": None, "line": number, "status": 413, "advice": None, "problem": item_problem(
                     413, f"At most {limit} items per NDJSON batch: this line and the rest were not read.")}
                 yield _line(result)
+                charge_rate_limits(limit, limits)
                 return
             try:
                 raw = strictjson.loads(line)
@@ -170,10 +179,24 @@ def ndjson_batch() -> Response:
             else:
                 result = advise_item(raw, lang)
             yield _line({**result, "line": number})
+        charge_rate_limits(count, limits)
 
     response = Response(stream_with_context(results()), mimetype=NDJSON)
     response.headers["Advisor-Ruleset"] = get_advisor().engine.ruleset.fingerprint
     return response
+
+
+def counted_limits() -> list[Any]:
+    """The rate limits this request counted against (Flask-Limiter's ``RequestLimit``s), taken
+    now: a streamed response outlives the limiter's per-request context."""
+    return [limit for limiter in current_app.extensions.get("limiter", ()) for limit in limiter.current_limits]
+
+
+def charge_rate_limits(items: int, limits: list[Any] | None = None) -> None:
+    """Charge the batch's items on every rate limit the request counted against (once already)."""
+    extra = math.ceil(items / current_app.config["BATCH_ITEMS_PER_REQUEST"]) - 1
+    for limit in (counted_limits() if limits is None else limits) if extra > 0 else ():
+        limit.limiter.hit(limit.limit, *limit.request_args, cost=extra)
 
 
 def _line(result: dict[str, Any]) -> bytes:
