@@ -54,20 +54,12 @@ def require_json_body():
 
 def pick_lang(explicit: str | None = None) -> str:
     """The asked language: the body or ?lang=, then Accept-Language, then the default."""
-    languages = current_app.config["LANGUAGES"]
-    lang = _pick(languages, explicit)
-    set_content_language(lang)
+    if explicit in current_app.config["LANGUAGES"]:
+        lang = explicit
+    else:
+        lang = asked_lang() or current_app.config["DEFAULT_LANG"]
+    set_content_language(lang)   # the texts sent are in it
     return lang
-
-
-def _pick(languages: list[str], explicit: str | None) -> str:
-    if explicit in languages:
-        return explicit
-    asked = (request.args.get("lang") or "").lower()
-    if asked in languages:
-        return asked
-    best = request.accept_languages.best_match(languages)
-    return best or current_app.config["DEFAULT_LANG"]
 
 
 def asked_lang() -> str | None:
