@@ -9,7 +9,6 @@ import copy
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -7,13 +7,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX, LabelError, check_label
 from .answers_spec import AnswersField
 from .schemas import (
-    LangField,
     ANSWER_VALUE_DOC,
-    LANGS,
     MAX_ANSWERS,
     TOO_MANY_ANSWERS,
     AdviceSchema,
     CompletenessSchema,
+    LangField,
     PackRefSchema,
     RulesetSchema,
 )

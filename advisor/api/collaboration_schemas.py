@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
 from .assessment_schemas import storable_label
-from .schemas import ANSWER_VALUE_DOC, LANGS, AdviceSchema, CompletenessSchema, LangField, RiskShapedSchema
+from .schemas import ANSWER_VALUE_DOC, AdviceSchema, CompletenessSchema, LangField, RiskShapedSchema
 
 
 PLAIN_TEXT = "[^\\u0000-\\u001f\\u007f]*"

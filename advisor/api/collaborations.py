@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_smorest import abort
 from werkzeug.routing import BuildError
 
