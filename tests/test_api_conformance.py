@@ -184,6 +184,7 @@ def test_schemathesis_cli_finds_nothing_against_gunicorn(production_server, tmp_
                "--report-dir", str(tmp_path), "--no-color"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500, check=False)
     summary = done.stdout[-6000:]
+    print(done.stdout[-1500:])                 # the run's summary, shown with pytest -s
     assert done.returncode == 0, summary + done.stderr[-3000:]
     assert "No issues found" in done.stdout or "passed" in done.stdout, summary
     assert "Stateful" in done.stdout, summary                          # the stateful phase ran
