@@ -156,7 +156,7 @@ def test_error_path_through_the_client(api):
     with pytest.raises(AdvisorAPIError) as caught:
         api.advice(answers, lang="en")
     error = caught.value
-    assert error.status == 422 and error.problem["type"] == "about:blank"
+    assert error.status == 422 and error.type == "/api/v1/problems/invalid-params"
     assert "unknown option 'forever'" in error.errors["answers.horizon"][0]
     assert error.errors["answers.nonsense"] == ["unknown question"]
     assert error.errors[f"answers.{required}"] == ["this question is required"]

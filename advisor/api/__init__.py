@@ -93,7 +93,8 @@ def register_api(app: Flask) -> ProblemApi:
     admin.register(app, api)
     engine = app.extensions["advisor"].engine
     spec_polish.polish(api.spec, form_ids=[f.id for f in sorted(engine.forms.values(), key=lambda f: f.order)],
-                       languages=list(app.config["LANGUAGES"]), examples=spec_examples.build(app, engine))
+                       languages=list(app.config["LANGUAGES"]))
+    spec_examples.attach(api.spec, app, engine)
     docs.register(app)
     app.register_blueprint(problem_types.bp)
     adr.init_app(app)

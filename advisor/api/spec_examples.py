@@ -1,15 +1,23 @@
 """Examples for the spec, by schema name: request bodies as a platform would send them, and
 responses computed by this app's own engine on the loaded rules (so an example advice is a real
 advice, in English, and changes when the rules do). Stored records (assessments, collaborations)
-are built around that advice; their ids and times are illustrative."""
+are built around that advice; their ids and times are illustrative.
+
+They are made when the spec is first served (``attach``), not while the app starts: computing
+an advice calls every plugin's hooks, which starting the app should not do (a failing plugin in
+strict mode would stop it). Should the engine refuse, the spec is served without them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import threading
+
+from apispec import APISpec
 from flask import Flask
 
-from ..engine import AnswersError, Engine
+from ..engine import AnswersError, Engine, PluginFailed
 from .schemas import AdviceSchema
 
 ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_type": "known_route",
@@ -123,3 +131,26 @@ def build(app: Flask, engine: Engine) -> dict[str, Any]:
         "RoundClosed": {"closed": round_entry, "round": 2},
         "History": {"id": COLLABORATION_ID, "rounds": [round_entry], "drift": []},
     }
+
+
+def attach(spec: APISpec, app: Flask, engine: Engine) -> None:
+    """Add the examples to `spec` the first time it is turned into a document."""
+    from .spec_polish import add_examples
+
+    to_dict = spec.to_dict
+    lock = threading.Lock()
+    done = False
+
+    def to_dict_with_examples() -> dict[str, Any]:
+        nonlocal done
+        with lock:
+            if not done:
+                done = True
+                try:
+                    add_examples(spec, build(app, engine))
+                except (AnswersError, PluginFailed):
+                    app.logger.warning("the spec is served without examples: the engine refused the example answers",
+                                       exc_info=True)
+        return to_dict()
+
+    spec.to_dict = to_dict_with_examples  # type: ignore[method-assign]

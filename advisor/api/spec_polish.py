@@ -10,7 +10,8 @@ Run once after every route is registered:
 - schemas that only responses use are open (no ``additionalProperties: false``): v1 promises
   additive changes, and a generated model that forbids extra fields would break on each one.
   Request schemas stay closed: the API refuses unknown fields, and the spec says so;
-- request bodies carry an example, and so do the responses whose schema has one here.
+- request bodies carry an example, and so do the responses whose schema has one
+  (``add_examples``, run when the spec is first served: see ``spec_examples.attach``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,8 @@ UNUSED_BY_US = ("PaginationMetadata",)
 """flask-smorest's own component for paginated routes; this API has none."""
 
 
-def polish(spec: APISpec, *, form_ids: list[str], languages: list[str],
-           examples: Mapping[str, Any]) -> None:
-    """Apply every rule of the module docstring to `spec`, in place."""
+def polish(spec: APISpec, *, form_ids: list[str], languages: list[str]) -> None:
+    """Apply every rule of the module docstring but the examples to `spec`, in place."""
     schemas = spec.components.schemas
     for name in UNUSED_BY_US:
         schemas.pop(name, None)
@@ -48,12 +48,30 @@ def polish(spec: APISpec, *, form_ids: list[str], languages: list[str],
             del schema["additionalProperties"]
         for prop_name, prop in schema.get("properties", {}).items():
             _polish_property(name, prop_name, prop, form_ids, languages)
+    for operation in _operations(paths):
+        operation.setdefault("description", operation.get("summary", ""))
+
+
+def add_examples(spec: APISpec, examples: Mapping[str, Any]) -> None:
+    """Give each schema named in `examples` its example, and every request body and response
+    whose schema is one of them (unless it has its own)."""
+    for name, schema in spec.components.schemas.items():
         if name in examples:
             schema.setdefault("example", examples[name])
+    for operation in _operations(spec._paths):  # noqa: SLF001
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            _example_from_ref(media, examples)
+        for response in operation["responses"].values():
+            if isinstance(response, dict):
+                for media in response.get("content", {}).values():
+                    _example_from_ref(media, examples)
+
+
+def _operations(paths: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     for item in paths.values():
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
-                _polish_operation(operation, examples)
+                yield operation
 
 
 def _polish_property(schema: str, name: str, prop: dict[str, Any], form_ids: list[str],
@@ -74,17 +92,6 @@ def _polish_property(schema: str, name: str, prop: dict[str, Any], form_ids: lis
             else list(SEVERITY_ORDER) if name == "severity" else None)
     if enum and prop.get("type") == "string" and "enum" not in prop:
         prop["enum"] = [*enum, None] if prop.get("nullable") else list(enum)
-
-
-def _polish_operation(operation: dict[str, Any], examples: Mapping[str, Any]) -> None:
-    operation.setdefault("description", operation.get("summary", ""))
-    body = operation.get("requestBody", {}).get("content", {})
-    for media in body.values():
-        _example_from_ref(media, examples)
-    for response in operation["responses"].values():
-        if isinstance(response, dict):
-            for media in response.get("content", {}).values():
-                _example_from_ref(media, examples)
 
 
 def _example_from_ref(media: dict[str, Any], examples: Mapping[str, Any]) -> None:
