@@ -250,3 +250,22 @@ def test_response_schemas_are_open_and_request_schemas_closed(app):
         assert schemas[request]["additionalProperties"] is False, request
     refused = app.test_client().post("/api/v1/advice", json={"answers": ANSWERS, "unknown": 1})
     assert refused.status_code == 422 and refused.json["invalidParams"][0]["name"] == "/unknown"
+
+
+def test_starting_runs_no_hook_and_a_failing_plugin_leaves_the_spec_without_examples(make_app):
+    from advisor import hookimpl
+
+    calls = []
+
+    class Failing:
+        @hookimpl
+        def assess_risks(self, answers, recommended, ranking, questions):
+            calls.append(recommended)
+            raise RuntimeError("broken plugin")
+
+    app = make_app(PLUGINS_STRICT=True, PLUGINS_EXTRA=[("failing", Failing())])
+    assert calls == []                                          # the app started without advising
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200 and calls               # the example advice was tried, and failed
+    assert "example" not in response.json["components"]["schemas"]["Advice"]
+    assert app.test_client().post("/api/v1/advice", json={"answers": ANSWERS}).status_code == 503
