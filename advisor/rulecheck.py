@@ -208,6 +208,11 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
             blocked = never_fires(entry.get("when"), questions, forms, extra=extra)
             if blocked is not None:
                 warn(item, f"can never fire: {blocked}")
+            for i, reason in enumerate(entry.get("reasons", ())):
+                when = {"all": [entry["when"], reason["when"]]} if entry.get("when") else reason["when"]
+                blocked = never_fires(when, questions, forms)
+                if blocked is not None:
+                    warn(item, f"reasons[{i}] can never hold: {blocked}")
     return found
 
 
@@ -231,6 +236,8 @@ def _texts(data: Mapping[str, Any]) -> Iterable[tuple[str | None, str, Any]]:
                     yield item, name, entry.get(name)
             for option in entry.get("options", ()) if section == "questions" else ():
                 yield item, f"options.{option['id']}.label", option["label"]
+            for i, reason in enumerate(entry.get("reasons", ()) if section == "risks" else ()):
+                yield item, f"reasons[{i}].why", reason["why"]
 
 
 def reads_of(when: Any) -> set[str]:
@@ -257,6 +264,8 @@ def _pack_reads(pack: RulePack) -> set[str]:
     for section in ("rules", "risks", "conditions"):
         for entry in pack.data[section]:
             found |= reads_of(entry.get("when"))
+            for reason in entry.get("reasons", ()):
+                found |= reads_of(reason["when"])
     return found
 
 

@@ -31,7 +31,9 @@ from .model import (
     RiskFinding,
     Step,
     SuccessCondition,
+    Text as TextType,
 )
+from .unchecked import OpenTest, all_of, any_of, compile_open
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
 QUESTION_ID = validate.Regexp(
@@ -153,10 +155,21 @@ class RuleSchema(Schema):
     source = fields.String()
 
 
+class RiskReasonSchema(Schema):
+    """One way a risk can fire, with the sentence that says so; only the ones that hold are shown."""
+
+    class Meta:
+        unknown = RAISE
+
+    when = fields.Dict(keys=fields.String(), required=True)
+    why = Text(required=True)
+
+
 class RiskSchema(Schema):
     id = fields.String(required=True, validate=QUESTION_ID)
     severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
     when = fields.Dict(keys=fields.String())
+    reasons = fields.List(fields.Nested(RiskReasonSchema), validate=validate.Length(min=1))
     title = Text(required=True)
     why = Text(required=True)
     advice = Text(required=True)
@@ -169,6 +182,8 @@ class SuccessConditionSchema(Schema):
     when = fields.Dict(keys=fields.String())
     text = Text(required=True)
     source = fields.String()
+    informal_layer = fields.Boolean(load_default=False, metadata={
+        "description": "Shown in the advice's own 'keep the informal layer' place, not among the conditions."})
 
 
 class PackSchema(Schema):
@@ -271,9 +286,37 @@ _GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
 
 
 @dataclass(frozen=True, slots=True)
+class _CompiledReason:
+    condition: Condition
+    why: TextType
+
+
+@dataclass(frozen=True, slots=True)
 class _CompiledRisk:
     condition: Condition
     finding: RiskFinding
+    reasons: tuple[_CompiledReason, ...]
+    """Empty, or the ways the risk fires: at least one must hold, and the why names those."""
+    open: OpenTest
+    """The three-valued reading: the skipped questions that decide whether it fires, if any."""
+    reads: tuple[str, ...]
+    """Every question the risk and its reasons look at."""
+
+    def fires(self, context: Mapping[str, Any]) -> RiskFinding | None:
+        if not self.condition.test(context):
+            return None
+        if not self.reasons:
+            return self.finding
+        held = [reason for reason in self.reasons if reason.condition.test(context)]
+        if not held:
+            return None
+        base = self.finding
+        languages = dict.fromkeys([*base.why, *(lang for reason in held for lang in reason.why)])
+        why = {lang: _with_reasons(base.why.get(lang, ""), [r.why[lang] for r in held if lang in r.why])
+               for lang in languages}
+        reads = tuple(dict.fromkeys([*self.condition.reads, *(q for r in held for q in r.condition.reads)]))
+        return RiskFinding(id=base.id, severity=base.severity, title=base.title, why=why,
+                           advice=base.advice, source=base.source, reads=reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,11 +423,22 @@ class RulePack:
                 unguarded.append(rule)
         risks = []
         for entry in data["risks"]:
-            condition = self._compile(entry.get("when"), questions, forms, f"risk '{entry['id']}'", allow_advice=True)
+            item = f"risk '{entry['id']}'"
+            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=True)
+            reasons = tuple(
+                _CompiledReason(self._compile(reason["when"], questions, forms, f"{item} reasons[{i}]",
+                                              allow_advice=True), reason["why"])
+                for i, reason in enumerate(entry.get("reasons", ()))
+            )
+            open_test = compile_open(entry.get("when"), questions, forms)
+            if reasons:
+                open_test = all_of([open_test, any_of([
+                    compile_open(reason["when"], questions, forms) for reason in entry["reasons"]])])
+            reads = tuple(dict.fromkeys([*condition.reads, *(q for r in reasons for q in r.condition.reads)]))
             risks.append(_CompiledRisk(condition, RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
-            )))
+            ), reasons, open_test, reads))
         conditions = []
         for entry in data["conditions"]:
             item = f"condition '{entry['id']}'"
@@ -395,7 +449,8 @@ class RulePack:
             condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=True)
             conditions.append(_CompiledSuccessCondition(
                 frozenset(wanted) if wanted else None, condition,
-                SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", "")),
+                SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
+                                 informal_layer=entry["informal_layer"]),
             ))
         self._unguarded, self._guarded = unguarded, guarded
         self._risks, self._conditions = risks, conditions
@@ -427,7 +482,27 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
-        return [risk.finding for risk in self._risks if risk.condition.test(context)]
+        found = []
+        for risk in self._risks:
+            finding = risk.fires(context)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def unchecked_risks(self, answers: Answers, recommended: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(risk id, skipped questions) for each risk whose firing the skipped answers decide.
+
+        Not a hook: the engine asks rule packs directly, because only their conditions can be
+        read this way (a Python plugin's risks are code)."""
+        if not self._risks:
+            return []
+        context = _with_recommended(answers, recommended)
+        found = []
+        for risk in self._risks:
+            result = risk.open(context)
+            if isinstance(result, frozenset):
+                found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))
+        return found
 
     @hookimpl
     def success_conditions(self, recommended: str, answers: Answers) -> list[SuccessCondition]:
@@ -458,6 +533,17 @@ def _with_recommended(answers: Answers, recommended: str) -> dict[str, Any]:
     if type(answers) is MappingProxyType:
         _last_context = (answers, recommended, context)
     return context
+
+
+REASONS = "{reasons}"
+"""Where a risk's why takes the sentences of the reasons that hold; without it they come first."""
+
+
+def _with_reasons(why: str, reasons: list[str]) -> str:
+    joined = " ".join(reasons)
+    if REASONS in why:
+        return " ".join(why.replace(REASONS, joined).split())
+    return " ".join(part for part in (joined, why) if part)
 
 
 def _rule_index(rule: _CompiledRule) -> int:

@@ -63,7 +63,7 @@ def contact(app: Flask) -> dict[str, str]:
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, batch, collaborations, views
+    from . import admin, assessments, batch, collaborations, preconditions, views
 
     for key, value in CONFIG_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -90,6 +90,7 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(collaborations.blp)
     api.register_blueprint(collaborations.invitations)
     assessments.register_error_handlers(app, api)
+    preconditions.register_error_handlers(app, api)
     admin.register(app, api)
     engine = app.extensions["advisor"].engine
     spec_polish.polish(api.spec, form_ids=[f.id for f in sorted(engine.forms.values(), key=lambda f: f.order)],

@@ -149,6 +149,6 @@ def from_http_exception(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             headers.setdefault(name, value)
-    extra = {key: data[key] for key in ("failed_plugins", "currentRuleset") if key in data}
+    extra = {key: data[key] for key in ("failed_plugins", "currentRuleset", "current_version") if key in data}
     return problem(error.code or 500, error.name, detail, errors=errors, invalid_params=invalid_params,
                    headers=headers, **extra)
