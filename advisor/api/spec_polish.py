@@ -48,14 +48,22 @@ def polish(spec: APISpec, *, form_ids: list[str], languages: list[str]) -> None:
             del schema["additionalProperties"]
         for prop_name, prop in schema.get("properties", {}).items():
             _polish_property(name, prop_name, prop, form_ids, languages)
+            if _is_nullable_ref(prop) and prop_name in schema.get("required", ()):
+                schema["required"].remove(prop_name)   # null or absent: the same to a client
+        if schema.get("required") == []:
+            del schema["required"]
     for operation in _operations(paths):
         operation.setdefault("description", operation.get("summary", ""))
 
 
 def add_examples(spec: APISpec, examples: Mapping[str, Any]) -> None:
     """Give each schema named in `examples` its example, and every request body and response
-    whose schema is one of them (unless it has its own)."""
-    for name, schema in spec.components.schemas.items():
+    whose schema is one of them (unless it has its own). A null nullable reference is left out
+    of an example: OpenAPI 3.0 validators refuse null there (see ``_is_nullable_ref``)."""
+    schemas = spec.components.schemas
+    examples = {name: _without_null_refs(example, {"$ref": REF_PREFIX + name}, schemas)
+                for name, example in examples.items()}
+    for name, schema in schemas.items():
         if name in examples:
             schema.setdefault("example", examples[name])
     for operation in _operations(spec._paths):  # noqa: SLF001
@@ -65,6 +73,24 @@ def add_examples(spec: APISpec, examples: Mapping[str, Any]) -> None:
             if isinstance(response, dict):
                 for media in response.get("content", {}).values():
                     _example_from_ref(media, examples)
+
+
+def _is_nullable_ref(prop: Mapping[str, Any]) -> bool:
+    """``allOf: [$ref]`` with ``nullable: true``: generators read it as an optional model, but
+    OpenAPI 3.0 validators apply the reference to null too, so such a property is not required."""
+    return bool(prop.get("nullable")) and len(prop.get("allOf", ())) == 1
+
+
+def _without_null_refs(example: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Any:
+    while isinstance(schema, Mapping) and ("$ref" in schema or len(schema.get("allOf", ())) == 1):
+        schema = schemas.get(schema["$ref"].removeprefix(REF_PREFIX), {}) if "$ref" in schema else schema["allOf"][0]
+    if isinstance(example, list):
+        return [_without_null_refs(item, schema.get("items", {}), schemas) for item in example]
+    if not isinstance(example, dict):
+        return example
+    properties = schema.get("properties", {})
+    return {key: _without_null_refs(value, properties.get(key, {}), schemas) for key, value in example.items()
+            if not (value is None and _is_nullable_ref(properties.get(key, {})))}
 
 
 def _operations(paths: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
