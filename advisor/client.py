@@ -16,7 +16,8 @@ Only ``requests`` is needed: the module imports nothing else from the service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +33,9 @@ __all__ = ["AdvisorAPIError", "AdvisorClient", "IDEMPOTENT_METHODS"]
 API_PREFIX = "/api/v1"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
 RETRY_STATUSES = (502, 503, 504)
+BATCH_MAX_ITEMS = 1000
+"""Items the service takes in one JSON batch; the client streams larger sets as NDJSON."""
+NDJSON = "application/x-ndjson"
 Answers = Mapping[str, Any]
 
 
@@ -57,6 +61,16 @@ class AdvisorAPIError(Exception):
     def errors(self) -> dict[str, list[str]]:
         """Field (``answers.horizon``) to the reasons it was refused; empty when none."""
         return dict(self.problem.get("errors") or {})
+
+    @property
+    def type(self) -> str:
+        """The problem's type URI (``/api/v1/problems/invalid-params``): what kind of error it is."""
+        return str(self.problem.get("type", "about:blank"))
+
+    @property
+    def invalid_params(self) -> list[dict[str, str]]:
+        """One ``{"name": JSON Pointer, "reason"}`` per refused field; empty when none."""
+        return list(self.problem.get("invalidParams") or [])
 
 
 class GetOnlyRetry(Retry):
@@ -123,6 +137,31 @@ class AdvisorClient:
     def advice(self, answers: Answers, lang: str | None = None) -> dict[str, Any]:
         """The advice for complete answers (question id to option id, list or number)."""
         return self._call("POST", "/advice", json=_body(answers, lang=lang))
+
+    def advice_batch(self, items: Iterable[Mapping[str, Any]], *, lang: str | None = None,
+                     ruleset: str | None = None) -> list[dict[str, Any]]:
+        """Advice for many answer sets (``{"ref": ..., "answers": {...}}`` each): one result per
+        item in order, ``{"ref", "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``.
+
+        Up to 1,000 items go as one JSON request; more are streamed as NDJSON (one request, the
+        items sent and the results read line by line). `ruleset` is the fingerprint you expect:
+        when the service's rules changed, AdvisorAPIError with status 412 (and
+        ``problem["currentRuleset"]``) instead of advice on other rules.
+        """
+        items = list(items)
+        if len(items) <= BATCH_MAX_ITEMS:
+            body = {"items": [dict(item) for item in items], **_fields(lang=lang, ruleset=ruleset)}
+            return self._call("POST", "/advice/batch", json=body)["results"]
+        headers = {"Content-Type": NDJSON, "Accept": NDJSON}
+        if ruleset:
+            headers["If-Match"] = f'"{ruleset}"'
+        lines = (json.dumps(dict(item), ensure_ascii=False).encode() + b"\n" for item in items)
+        url = f"{self.base_url}{API_PREFIX}/advice/batch"
+        with self.session.post(url, data=lines, params=_lang(lang), headers=headers,
+                               timeout=self.timeout, stream=True) as response:
+            if response.status_code >= 400:
+                raise AdvisorAPIError(response.status_code, _problem(response), method="POST", url=url)
+            return [json.loads(line) for line in response.iter_lines() if line]
 
     def plugins(self) -> dict[str, Any]:
         """The loaded plugins and the rule set fingerprint."""

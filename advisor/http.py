@@ -7,6 +7,9 @@
   Secure when ``SESSION_COOKIE_SECURE`` is set (do so behind HTTPS).
 - JSON that nests too deeply makes Python's parser raise RecursionError, which Flask would turn
   into a 500; it is a 400 here like any other malformed body.
+- ``PUBLIC_URL`` (``https://host[/prefix]``), when set, is where every absolute URL the app
+  builds starts (``Location``, an assessment's private link, invitations): never the request's
+  ``Host`` header, which a client or a misconfigured proxy chooses.
 - Responses are encoded with orjson: an advice is ~19 KB of JSON, and the standard library's
   encoder took longer over it than the engine took to compute it. The values and the key order
   are those of Flask's own provider (sorted keys, dates as HTTP dates); non-ASCII text is sent as
@@ -18,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,8 +64,29 @@ class SafeJSONProvider(DefaultJSONProvider):
         return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
+def public_url_for(app: Flask, public_url: str):
+    """``app.url_for`` whose external URLs start with `public_url` instead of the request's host."""
+    build = app.url_for
+    base = public_url.rstrip("/")
+
+    def url_for(endpoint: str, *, _external: bool | None = None, **values: Any) -> str:
+        external = _external if _external is not None else not has_request_context()
+        if not external:
+            return build(endpoint, _external=False, **values)
+        values.pop("_scheme", None)
+        path = build(endpoint, _external=False, **values)
+        if has_request_context() and request.script_root and path.startswith(request.script_root):
+            path = path[len(request.script_root):]
+        return base + path
+
+    return url_for
+
+
 def init_app(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
+    public_url = app.config.get("PUBLIC_URL")
+    if public_url:
+        app.url_for = public_url_for(app, public_url)  # type: ignore[method-assign]
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)

@@ -87,7 +87,7 @@ def test_body_too_large(client, method, path):
     body = b'{"answers": {"scope": "' + b"x" * (1024 * 1024) + b'"}}'  # MAX_CONTENT_LENGTH: 1 MiB
     response = send(client, method, path, data=body, content_type="application/json")
     refused(response, 413)
-    assert response.json["title"] == "Request Entity Too Large"
+    assert response.json["type"] == "/api/v1/problems/payload-too-large"
 
 
 @pytest.mark.parametrize("method, path", WRITES[1:])

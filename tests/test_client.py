@@ -85,7 +85,7 @@ def test_questionnaire_to_advice(api):
     assert advice["ruleset"] == questionnaire["ruleset"]
     assert api.plugins()["ruleset"] == questionnaire["ruleset"]
     assert api.health()["status"] == "ok"
-    assert api.spec()["info"]["version"] == "v1"
+    assert api.spec()["info"]["version"] == "1.1.0"
 
 
 def test_refused_answers_raise_with_errors_by_field(api):
@@ -345,3 +345,29 @@ def test_a_keyed_create_is_retried_and_makes_one_record(make_store_app):
     with app.app_context():
         # One record from the keyed create (erased at the end), one from the unkeyed one.
         assert storage.get_session().query(storage.Assessment).count() == 1
+
+
+def test_advice_batch_in_one_json_request_and_streamed_beyond_1000(api, flaky):
+    answers = complete_answers(api.questionnaire())
+    items = [{"ref": "a", "answers": answers}, {"ref": "b", "answers": {**answers, "horizon": "forever"}}]
+    results = api.advice_batch(items, lang="en")
+    assert [(r["ref"], r["status"]) for r in results] == [("a", 200), ("b", 422)]
+    assert results[0]["advice"] == api.advice(answers, lang="en")
+    assert results[1]["problem"]["invalidParams"][0]["name"] == "/answers/horizon"
+    many = [{"ref": f"dossier-{n}", "answers": answers} for n in range(1001)]
+    flaky.calls.clear()
+    streamed = api.advice_batch(many)
+    assert flaky.calls == [("POST", "/api/v1/advice/batch")]    # one request, not two
+    assert [r["ref"] for r in streamed] == [item["ref"] for item in many]
+    assert {r["status"] for r in streamed} == {200}
+
+
+def test_advice_batch_with_a_stale_ruleset_raises_412(api):
+    answers = complete_answers(api.questionnaire())
+    current = api.plugins()["ruleset"]["fingerprint"]
+    assert api.advice_batch([{"ref": "a", "answers": answers}], ruleset=current)[0]["status"] == 200
+    for size in (1, 1001):
+        with pytest.raises(AdvisorAPIError) as caught:
+            api.advice_batch([{"ref": str(n), "answers": answers} for n in range(size)], ruleset="0" * 64)
+        assert caught.value.status == 412 and caught.value.problem["currentRuleset"] == current
+        assert caught.value.type == "/api/v1/problems/ruleset-changed"

@@ -163,7 +163,7 @@ def test_alternatives_for_the_combined_advice(api, three):
 def test_history_and_drift_warning_when_the_form_hardens(api):
     collaboration = create(api)
     respond(api, collaboration, "Gemeente", {**GEMEENTE, "current_form": "informal"})
-    closed = api.post(f"{collaboration['url']}/rounds")
+    closed = api.post(f"{collaboration['url']}/rounds", json={})
     assert closed.status_code == 201 and closed.json["round"] == 2
     assert closed.json["closed"]["round"] == 1 and closed.json["closed"]["closed_at"]
     assert api.get(f"/api/v1/invitations/{collaboration['invitation']['token']}").json["labels"] == []
@@ -181,7 +181,7 @@ def test_history_and_drift_warning_when_the_form_hardens(api):
 def test_no_drift_warning_when_the_task_changed(api):
     collaboration = create(api)
     respond(api, collaboration, "Gemeente", {**GEMEENTE, "current_form": "informal", "scope": "individual_cases"})
-    api.post(f"{collaboration['url']}/rounds")
+    api.post(f"{collaboration['url']}/rounds", json={})
     respond(api, collaboration, "Gemeente", {**GEMEENTE, "current_form": "project"})
     assert api.get(f"{collaboration['url']}/history").json["drift"] == []
 
@@ -189,7 +189,7 @@ def test_no_drift_warning_when_the_task_changed(api):
 def test_no_drift_warning_when_the_network_grew_a_band(api):
     collaboration = create(api)
     respond(api, collaboration, "Gemeente", {**GEMEENTE, "current_form": "informal", "partners": 4})
-    api.post(f"{collaboration['url']}/rounds")
+    api.post(f"{collaboration['url']}/rounds", json={})
     respond(api, collaboration, "Gemeente", {**GEMEENTE, "current_form": "project", "partners": 30})
     assert api.get(f"{collaboration['url']}/history").json["drift"] == []
 
@@ -197,7 +197,7 @@ def test_no_drift_warning_when_the_network_grew_a_band(api):
 def test_closing_an_empty_round_is_a_conflict(api):
     collaboration = create(api)
     respond(api, collaboration, "Gemeente", {"scope": "ongoing_task"})
-    body = problem(api.post(f"{collaboration['url']}/rounds"), 409)
+    body = problem(api.post(f"{collaboration['url']}/rounds", json={}), 409)
     assert "nothing to keep" in body["detail"]
 
 
@@ -219,7 +219,7 @@ def test_patch_and_delete_respondents_and_the_collaboration(api, three, app):
     problem(api.get(responses[1]["url"]), 404)
     assert api.get(collaboration["url"]).json["counted"] == 2
     # erasing the collaboration erases every response and round with it
-    api.post(f"{collaboration['url']}/rounds")
+    api.post(f"{collaboration['url']}/rounds", json={})
     assert api.delete(collaboration["url"]).status_code == 204
     problem(api.get(collaboration["url"]), 404)
     problem(api.get(responses[0]["url"]), 404)
@@ -261,7 +261,7 @@ def test_spec_documents_the_collaboration_routes(api):
     spec = api.get("/api/v1/openapi.json").json
     validate(spec)
     paths = spec["paths"]
-    assert {"post"} <= set(paths["/api/v1/collaborations"])
-    assert {"get", "patch", "delete"} <= set(paths["/api/v1/collaborations/{collaboration_id}"])
-    assert "409" in paths["/api/v1/collaborations/{collaboration_id}/rounds"]["post"]["responses"]
-    assert "201" in paths["/api/v1/invitations/{token}/responses"]["post"]["responses"]
+    assert {"post"} <= set(paths["/collaborations"])
+    assert {"get", "patch", "delete"} <= set(paths["/collaborations/{collaboration_id}"])
+    assert "409" in paths["/collaborations/{collaboration_id}/rounds"]["post"]["responses"]
+    assert "201" in paths["/invitations/{token}/responses"]["post"]["responses"]

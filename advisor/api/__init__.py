@@ -7,13 +7,26 @@ from flask import Flask, request, url_for
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import cors, docs
+from . import adr, cors, docs, problem_types, spec_examples, spec_polish
 from .answers_spec import document_answers
 from .problem_docs import ProblemDocsPlugin
 from .problems import from_http_exception
 from .schemas import ProblemSchema
 
 API_PREFIX = "/api/"
+API_BASE = "/api/v1"
+"""The server URL of the spec; its paths are relative to it (ADR /core/uri-version)."""
+
+
+CONFIG_DEFAULTS = {
+    "PUBLIC_URL": None,           # https://host[/prefix]: absolute URLs and the spec's server from it
+    "API_CONTACT_NAME": None,     # info.contact (ADR): name, email, url of the team running it
+    "API_CONTACT_EMAIL": None,
+    "API_CONTACT_URL": None,
+    "BATCH_MAX_CONTENT_LENGTH": 64 * 1024 * 1024,   # bytes of one batch (JSON or NDJSON)
+    "BATCH_NDJSON_MAX_ITEMS": 100_000,
+    "BATCH_ITEMS_PER_REQUEST": 100,   # a batch weighs ceil(items / this) requests on the rate limits
+}
 
 
 class ProblemApi(Api):
@@ -39,28 +52,53 @@ class ProblemApi(Api):
         )
 
 
-def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, collaborations, preconditions, views
+def contact(app: Flask) -> dict[str, str]:
+    """``info.contact`` from ``API_CONTACT_NAME``/``_EMAIL``/``_URL`` (the ADR asks for all three;
+    the URL defaults to the docs page)."""
+    public = (app.config.get("PUBLIC_URL") or "").rstrip("/")
+    found = {"name": app.config.get("API_CONTACT_NAME") or "Samenwerkingswijzer",
+             "email": app.config.get("API_CONTACT_EMAIL"),
+             "url": app.config.get("API_CONTACT_URL") or (f"{public}{docs.DOCS_PREFIX}" if public else None)}
+    return {key: value for key, value in found.items() if value}
 
+
+def register_api(app: Flask) -> ProblemApi:
+    from . import admin, assessments, batch, collaborations, preconditions, views
+
+    for key, value in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, value)
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
-    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("API_VERSION", adr.API_SEMVER)
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     docs.configure(app)
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemDocsPlugin()], "info": {
-        "description": "Advises which collaboration form fits a collaboration in the Dutch social "
-        "domain, explains why, and warns about risks. Errors are RFC 9457 problem details.",
-    }})
+    public = (app.config.get("PUBLIC_URL") or "").rstrip("/")
+    api = ProblemApi(app, spec_kwargs={
+        "extra_plugins": [ProblemDocsPlugin()],
+        "servers": [{"url": f"{public}{API_BASE}", "description": "This service, version 1."}],
+        "info": {
+            "description": "Advises which collaboration form fits a collaboration in the Dutch "
+            "social domain, explains why, and warns about risks. Errors are RFC 9457 problem "
+            f"details with a stable `type` per class of error ({problem_types.PROBLEMS_PREFIX}).",
+            "contact": contact(app),
+        }})
     document_answers(api.spec, api.ma_plugin.converter, app.extensions["advisor"].engine)
     api.register_blueprint(views.blp)
+    api.register_blueprint(batch.blp)
     api.register_blueprint(assessments.blp)
     api.register_blueprint(collaborations.blp)
     api.register_blueprint(collaborations.invitations)
     assessments.register_error_handlers(app, api)
     preconditions.register_error_handlers(app, api)
     admin.register(app, api)
+    engine = app.extensions["advisor"].engine
+    spec_polish.polish(api.spec, form_ids=[f.id for f in sorted(engine.forms.values(), key=lambda f: f.order)],
+                       languages=list(app.config["LANGUAGES"]))
+    spec_examples.attach(api.spec, app, engine)
     docs.register(app)
+    app.register_blueprint(problem_types.bp)
+    adr.init_app(app)
     cors.init_cors(app)
 
     @app.errorhandler(Exception)

@@ -67,6 +67,18 @@ class ExportedAssessmentSchema(Schema):
 MAKE_A_TOKEN = "make one with python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
+EXPORTED_EXAMPLE = {
+    "id": "kQ3v7Xc0bW1sZp9mR2tL8yNf4hJd6GaE", "label": "Wijkaanpak Noord", "status": "complete", "lang": "nl",
+    "created_at": "2026-11-30T09:12:44+00:00", "updated_at": "2026-11-30T09:12:44+00:00",
+    "recommended": "informal", "ruleset_fingerprint": "5f7363e95e1e35fb91c8d2904dc038f6d7dd9ad56fd88ea665ab067a17feb75b",
+    "answers": {"scope": "individual_cases", "horizon": "months"},
+}
+CSV_EXAMPLE = (",".join(COLUMNS) + "\r\n" + ",".join([
+    "kQ3v7Xc0bW1sZp9mR2tL8yNf4hJd6GaE", "Wijkaanpak Noord", "complete", "nl", "2026-11-30T09:12:44+00:00",
+    "2026-11-30T09:12:44+00:00", "informal", "5f7363e95e1e35fb91c8d2904dc038f6d7dd9ad56fd88ea665ab067a17feb75b",
+    '"{""horizon"": ""months"", ""scope"": ""individual_cases""}"']) + "\r\n")
+
+
 def check_admin_token(token: Any) -> str | None:
     """The configured token, or None (export off); raises ValueError saying why a token is weak."""
     if token in (None, ""):
@@ -199,7 +211,7 @@ def _document(view):
 @blp.response(200, description="Every assessment, one row each; answers as JSON in the last column. "
               "Cells that a spreadsheet would run as a formula start with a '.",
               content_type="text/csv")
-@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}}})
 @_document
 def export_csv():
     """Export every stored assessment as CSV (streamed)."""
@@ -208,6 +220,7 @@ def export_csv():
 
 @blp.route("/assessments.json")
 @blp.response(200, ExportedAssessmentSchema(many=True), description="Every assessment, oldest first.")
+@blp.doc(responses={200: {"content": {"application/json": {"example": [EXPORTED_EXAMPLE]}}}})
 @_document
 def export_json():
     """Export every stored assessment as a JSON array (streamed)."""

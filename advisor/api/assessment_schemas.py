@@ -8,11 +8,11 @@ from ..storage.service import LABEL_MAX, LabelError, check_label
 from .answers_spec import AnswersField
 from .schemas import (
     ANSWER_VALUE_DOC,
-    LANGS,
     MAX_ANSWERS,
     TOO_MANY_ANSWERS,
     AdviceSchema,
     CompletenessSchema,
+    LangField,
     PackRefSchema,
     RulesetSchema,
 )
@@ -45,7 +45,7 @@ class AssessmentCreateSchema(Schema):
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
     )
     label = label_field()
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class AssessmentPatchSchema(Schema):
@@ -54,8 +54,7 @@ class AssessmentPatchSchema(Schema):
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
     label = label_field()
-    lang = fields.String(validate=validate.OneOf(LANGS),
-                         metadata={"description": "Changing it gives the advice again in that language."})
+    lang = LangField(metadata={"description": "Changing it gives the advice again in that language."})
 
 
 class AssessmentSchema(Schema):

@@ -29,7 +29,8 @@ from .preconditions import (
 )
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import LangQuerySchema
-from .views import engine_problems, pick_lang, require_json_body
+from .adr import set_content_language
+from .views import asked_lang, engine_problems, pick_lang, require_json_body
 
 blp = Blueprint(
     "api_v1_assessments", __name__, url_prefix="/api/v1/assessments",
@@ -73,6 +74,7 @@ def patch_changes(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
+    set_content_language(assessment.lang)  # the stored advice is in the assessment's language
     return {
         "id": assessment.id,
         "url": url_for("api_v1_assessments.read_assessment", assessment_id=assessment.id, _external=True),
@@ -166,7 +168,8 @@ def replay_assessment(assessment_id: str, lang: str | None = None):
     """The stored answers on the current rules: the new advice and what changed (form, risks,
     packs) next to the advice as it was given. Changes nothing."""
     with problems():
-        replay = storage.replay(assessment_id, lang=lang)
+        replay = storage.replay(assessment_id, lang=lang or asked_lang())
+    set_content_language(replay.lang)
     return {
         "id": replay.assessment.id, "lang": replay.lang, "ruleset_changed": replay.ruleset_changed,
         "stored_ruleset": replay.stored_ruleset, "current_ruleset": replay.current_ruleset,

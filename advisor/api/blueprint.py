@@ -1,7 +1,8 @@
-"""flask-smorest's Blueprint with a JSON parser that refuses deeply nested bodies with 400.
+"""flask-smorest's Blueprint with a JSON parser that refuses bodies that are not strict JSON.
 
-Python's JSON parser raises RecursionError on deep nesting and a plain ValueError on integers of
-thousands of digits; webargs catches neither, so a crafted body would otherwise answer 500.
+Python's JSON parser accepts duplicate keys and NaN (refused here, see ``strictjson``), raises
+RecursionError on deep nesting and a plain ValueError on integers of thousands of digits;
+webargs catches neither, so a crafted body would otherwise answer 500 or lose data.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from collections.abc import Callable, Mapping
 
 import flask
 import flask_smorest
-from webargs.flaskparser import FlaskParser, abort
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+from . import strictjson
 
 
 class SafeJSONParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> typing.Any:
+        """The body as strict JSON (``advisor/api/strictjson.py``): duplicate keys, NaN and
+        Infinity are a 400 like any malformed body."""
+        if not is_json_request(req):
+            return core.missing
         try:
-            return super()._raw_load_json(req)
+            return strictjson.loads(req.get_data(cache=True))
         except (RecursionError, ValueError) as exc:
             if isinstance(exc, RecursionError):
                 reason = "the JSON nests too deeply"

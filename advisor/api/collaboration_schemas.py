@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
 from .assessment_schemas import VERSION_DESCRIPTION, storable_label
-from .schemas import ANSWER_VALUE_DOC, LANGS, AdviceSchema, CompletenessSchema, RiskShapedSchema
+from .schemas import ANSWER_VALUE_DOC, AdviceSchema, CompletenessSchema, LangField, RiskShapedSchema
 
 
 PLAIN_TEXT = "[^\\u0000-\\u001f\\u007f]*"
@@ -34,12 +34,12 @@ LABEL = "The partner's role or organisation, e.g. 'Gemeente' or 'Wijkteam'; uniq
 
 class CollaborationCreateSchema(Schema):
     name = name_field(NAME, required=True)
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class CollaborationPatchSchema(Schema):
     name = name_field(NAME)
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class ResponseCreateSchema(Schema):
@@ -49,7 +49,7 @@ class ResponseCreateSchema(Schema):
         metadata={"description": "Question id to answer. Unfinished answers are kept as a draft, "
                   "which does not count until it is complete."},
     )
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class ResponsePatchSchema(Schema):
@@ -58,17 +58,19 @@ class ResponsePatchSchema(Schema):
         complete=False,
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},
     )
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
 
 
 class RoundCloseSchema(Schema):
+    """Closing a round: a body is required (``{}`` closes it without a note)."""
+
     note = fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata={
         "pattern": f"^{PLAIN_TEXT}$",
         "description": "Optional: why the round closes, e.g. 'Jaarlijkse evaluatie 2027'; shown in the history."})
 
 
 class OverviewQuerySchema(Schema):
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField()
     alternatives = fields.Boolean(
         load_default=False,
         metadata={"description": "Also compute what would change the combined advice (true/false)."},

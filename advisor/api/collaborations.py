@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_smorest import abort
 from werkzeug.routing import BuildError
 
@@ -31,7 +31,8 @@ from .preconditions import (
 )
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import LangQuerySchema
-from .views import engine_problems, pick_lang, require_json_body
+from .adr import set_content_language
+from .views import asked_lang, engine_problems, pick_lang, require_json_body
 
 blp = Blueprint(
     "api_v1_collaborations", __name__, url_prefix="/api/v1/collaborations",
@@ -43,15 +44,8 @@ invitations = Blueprint(
 )
 
 
-def json_body_when_sent():
-    """A body must be JSON; closing a round needs none, so a request without one passes."""
-    if request.content_length or request.headers.get("Transfer-Encoding"):
-        return require_json_body()
-    return None
-
-
-for _bp in (blp, invitations):
-    _bp.before_request(json_body_when_sent)
+for _bp in (blp, invitations):  # every write has a JSON body, closing a round too ({})
+    _bp.before_request(require_json_body)
 
 NOT_FOUND = "No collaboration with this id: it was never made, was erased, or has expired."
 NO_INVITATION = "No collaboration with this invitation token: it was never made, was erased, or has expired."
@@ -125,6 +119,7 @@ def invited_response_url(collaboration: store.Collaboration, respondent: store.R
 
 def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_alternatives: bool = False) -> dict[str, Any]:
     """The coordinator's view of the open round (see ``advisor.combine`` for the combining)."""
+    set_content_language(lang)
     seen = store.overview(collaboration, lang)
     advice_by_id = {r.id: a for r, a in seen.advices}
     combined = None
@@ -139,7 +134,7 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
         "id": collaboration.id,
         "url": url_for("api_v1_collaborations.read_collaboration", collaboration_id=collaboration.id, _external=True),
         "page_url": _page("collaboration_pages.collaboration", collaboration_id=collaboration.id),
-        "name": collaboration.name, "lang": collaboration.lang, "round": collaboration.round,
+        "name": collaboration.name, "lang": lang, "round": collaboration.round,   # the texts' language
         "invitation": invitation_body(collaboration),
         "respondents": [
             respondent_body(r, coordinator_response_url(collaboration, r), advice_by_id.get(r.id))
@@ -216,7 +211,8 @@ def read_collaboration(collaboration_id: str, lang: str | None = None, alternati
     The ETag changes with every change to the collaboration, its responses included."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        body = collaboration_body(collaboration, lang or collaboration.lang, with_alternatives=alternatives)
+        body = collaboration_body(collaboration, lang or asked_lang() or collaboration.lang,
+                                  with_alternatives=alternatives)
         return body, 200, etag_header(collaboration.version)
 
 
@@ -314,7 +310,8 @@ def delete_response(collaboration_id: str, respondent_id: str):
 
 
 @blp.route("/<collaboration_id>/rounds", methods=["POST"])
-@blp.arguments(schemas.RoundCloseSchema, description="Optional; an empty body closes the round without a note.")
+@blp.arguments(schemas.RoundCloseSchema, description="`{}` closes the round without a note; a request "
+               "without a body is refused (400), so a stray POST cannot close a round.")
 @blp.response(201, schemas.RoundClosedSchema)
 @blp.problems(BAD_BODY, NO_COLLABORATION, NOTHING_TO_CLOSE, INVALID, UNAVAILABLE)
 def close_round(body: dict[str, Any], collaboration_id: str):
@@ -335,7 +332,9 @@ def read_history(collaboration_id: str, lang: str | None = None):
     size band and goal consensus stayed the same (creeping verkokering)."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        entries, warnings = store.history(collaboration, lang=lang or collaboration.lang)
+        lang = lang or asked_lang() or collaboration.lang
+        set_content_language(lang)
+        entries, warnings = store.history(collaboration, lang=lang)
     return {
         "id": collaboration.id, "rounds": [history_entry(e) for e in entries],
         "drift": [{"from_round": w.from_round, "to_round": w.to_round, "hardened": list(w.hardened),

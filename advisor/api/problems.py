@@ -1,14 +1,26 @@
-"""RFC 9457 problem details for every error the JSON API gives, 4xx and 5xx alike."""
+"""RFC 9457 problem details for every error the JSON API gives, 4xx and 5xx alike.
+
+Every problem has a stable ``type`` URI per class of error (``advisor/api/problem_types.py``),
+a ``title`` in the request's language, and for refused fields both the v1 ``errors`` object
+(dotted field to reasons, as v1 clients read it) and ``invalidParams`` (one entry per reason,
+``name`` a JSON Pointer into the body, which stays unambiguous for dotted question ids).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, json, request
+from flask import Response, current_app, has_request_context, json, request
 from werkzeug.exceptions import HTTPException
 
+from . import problem_types
+
 PROBLEM_MIMETYPE = "application/problem+json"
+DICT_ENTRY_PARTS = frozenset({"key", "value"})
+"""marshmallow's Dict field reports an entry's errors under "key" and "value"."""
+WHOLE_BODY = frozenset({"_schema", "body", "json"})
+PARAMETER_LOCATIONS = frozenset({"query", "headers", "path", "view_args"})
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -32,23 +44,90 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "body": [str(messages)]}
 
 
+def pointer(*parts: Any) -> str:
+    """A JSON Pointer (RFC 6901) from path parts: ``~`` and ``/`` escaped, "" the whole body."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def invalid_params_from_messages(messages: Any, path: tuple[Any, ...] = ()) -> list[dict[str, str]]:
+    """webargs/marshmallow's nested messages as invalidParams: one {name, reason} per reason."""
+    if isinstance(messages, Mapping):
+        if path and set(messages) <= DICT_ENTRY_PARTS:   # a Dict entry: its key or its value
+            return [entry for part in messages.values() for entry in invalid_params_from_messages(part, path)]
+        params = []
+        for key, value in messages.items():
+            if not path and key in PARAMETER_LOCATIONS:   # ?lang=xx: named as the parameter
+                params += [{"name": str(name), "reason": entry["reason"]} for name, reasons in value.items()
+                           for entry in invalid_params_from_messages(reasons, ("_",))]
+                continue
+            whole = str(key) in WHOLE_BODY and (not path or key == "_schema")
+            params += invalid_params_from_messages(value, path if whole else (*path, key))
+        return params
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"name": pointer(*path), "reason": reason} for reason in messages]
+    if isinstance(messages, list):
+        return [entry for index, value in enumerate(messages)
+                for entry in invalid_params_from_messages(value, (*path, index))]
+    return [{"name": pointer(*path), "reason": str(messages)}]
+
+
+def invalid_params_from_errors(errors: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """A flat ``errors`` object as invalidParams. Keys are ``answers.<question id>`` (the id may
+    hold dots: it is taken whole), a top-level field, or ``body`` for the whole document."""
+    params = []
+    for key, reasons in errors.items():
+        if key in WHOLE_BODY:
+            name = ""
+        elif key.startswith("answers."):
+            name = pointer("answers", key.removeprefix("answers."))
+        else:
+            name = pointer(*key.split("."))
+        params += [{"name": name, "reason": str(reason)} for reason in reasons]
+    return params
+
+
+PROBLEM_DEFAULT_LANG = "en"
+"""Problems are for the developers of a platform: English unless the request asks for Dutch."""
+
+
+def request_lang() -> str:
+    """The language a problem is written in: ``?lang=``, then Accept-Language, then English."""
+    if not has_request_context():
+        return PROBLEM_DEFAULT_LANG
+    languages = current_app.config["LANGUAGES"]
+    asked = (request.args.get("lang") or "").lower()
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages) or PROBLEM_DEFAULT_LANG
+
+
 def problem(
     status: int,
-    title: str,
+    title: str | None = None,
     detail: str | None = None,
     *,
     errors: Mapping[str, list[str]] | None = None,
+    invalid_params: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    """A problem-details response; `title` defaults to the type's title in the request's language."""
+    lang = request_lang()
+    kind = problem_types.for_status(status)
+    body: dict[str, Any] = {
+        "type": kind.uri if kind else "about:blank",
+        "title": kind.title.get(lang, kind.title["en"]) if kind else (title or problem_types.GENERIC[lang]),
+        "status": status,
+    }
     if detail:
-        body["detail"] = detail
+        body["detail"] = problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
     body["instance"] = request.path
     if errors:
         body["errors"] = dict(errors)
+        body["invalidParams"] = invalid_params if invalid_params is not None else invalid_params_from_errors(errors)
     body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    response.headers["Content-Language"] = lang
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -57,8 +136,10 @@ def problem(
 def from_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors = data.get("errors")
+    invalid_params = None
     if errors is None and "messages" in data:
         errors = flatten_errors(data["messages"])
+        invalid_params = invalid_params_from_messages(data["messages"])
     detail = data.get("message") or error.description
     if errors and not data.get("message"):
         detail = "The request does not fit the API: see errors."
@@ -68,5 +149,6 @@ def from_http_exception(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             headers.setdefault(name, value)
-    extra = {key: data[key] for key in ("failed_plugins", "current_version") if key in data}
-    return problem(error.code or 500, error.name, detail, errors=errors, headers=headers, **extra)
+    extra = {key: data[key] for key in ("failed_plugins", "currentRuleset", "current_version") if key in data}
+    return problem(error.code or 500, error.name, detail, errors=errors, invalid_params=invalid_params,
+                   headers=headers, **extra)

@@ -35,9 +35,21 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class LangField(fields.String):
+    """A language id, in any case (``EN`` is ``en``, as in Accept-Language); loads lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"enum": list(LANGS), **kwargs.pop("metadata", {})}
+        metadata["description"] = metadata.get("description", "The language: nl or en.") + " Case-insensitive."
+        super().__init__(validate=validate.OneOf(LANGS), metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.lower() if text.isascii() else text
+
+
 class LangQuerySchema(Schema):
-    lang = fields.String(
-        validate=validate.OneOf(LANGS),
+    lang = LangField(
         metadata={"description": "Language of the texts; defaults to Accept-Language, then Dutch."},
     )
 
@@ -60,11 +72,15 @@ class ResponseSchema(Schema):
 class AdviceRequestSchema(Schema):
     answers = AnswersField(complete=True, required=True,
                            validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS))
-    lang = fields.String(validate=validate.OneOf(LANGS))
+    lang = LangField(metadata={"description": "Language of the texts; defaults to ?lang=, then Accept-Language, then Dutch."})
     alternatives = StrictBoolean(
         load_default=False,
         metadata={"description": "Also compute what would change the advice (a few ms more)."},
     )
+    ruleset = fields.String(metadata={
+        "description": "The rule-set fingerprint the platform stored its advice under; when the "
+        "current rule set differs, the answer is 412 with `currentRuleset` instead of advice on "
+        "other rules. Same as sending it in If-Match."})
 
 
 # --- Questionnaire -----------------------------------------------------------------------------
@@ -270,7 +286,30 @@ class HealthSchema(ResponseSchema):
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
+class DegradedHealthSchema(Schema):
+    """503 of /health: problem details with the checks, one of which is not "ok"."""
+
+    type = fields.String(required=True, metadata={"description": "The problem type URI."})
+    title = fields.String(required=True, metadata={"description": "Short summary."})
+    status = fields.Integer(required=True, metadata={"description": "503."})
+    detail = fields.String(required=True, metadata={"description": "Which checks are down."})
+    instance = fields.String(metadata={"description": "The request's path."})
+    plugins = fields.Integer(required=True, metadata={"description": "Loaded plugins."})
+    ruleset = fields.String(required=True, metadata={"description": "The rule-set fingerprint."})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "Check name to \"ok\" or what is wrong."})
+
+
 # --- Errors ------------------------------------------------------------------------------------
+
+
+class InvalidParamSchema(Schema):
+    """One refused field (ADR problem details)."""
+
+    name = fields.String(required=True, metadata={
+        "description": "JSON Pointer into the body (`/answers/horizon`; \"\" is the whole body), "
+        "or a query parameter's name.", "example": "/answers/horizon"})
+    reason = fields.String(required=True, metadata={"description": "Why it was refused."})
 
 
 class ProblemSchema(Schema):
@@ -286,3 +325,8 @@ class ProblemSchema(Schema):
         metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused."},
     )
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema))
+    invalidParams = fields.List(fields.Nested(InvalidParamSchema), metadata={
+        "description": "One entry per refused field: the same reasons as `errors`, with the "
+        "field named as a JSON Pointer into the body (a query parameter by its name)."})
+    currentRuleset = fields.String(metadata={
+        "description": "412 only: the fingerprint of the rule set loaded now."})

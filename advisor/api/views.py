@@ -15,7 +15,9 @@ from ..model import Advice, localize
 from ..plugins import describe
 from ..whatif import with_alternatives as add_alternatives
 from . import schemas
+from .adr import set_content_language
 from .blueprint import Blueprint
+from .problems import problem
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 
 
@@ -25,6 +27,11 @@ blp = Blueprint(
 )
 
 JSON_MIMETYPES = ("application/json",)
+IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "The rule-set fingerprint (quoted, as an entity tag) the platform expects; "
+    "412 when the current rule set differs. Same as `ruleset` in the body.",
+}
 ACCEPT_LANGUAGE = {
     "in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
     "description": "Used when no `lang` is given; Dutch when it names neither nl nor en.",
@@ -46,14 +53,34 @@ def require_json_body():
 
 def pick_lang(explicit: str | None = None) -> str:
     """The asked language: the body or ?lang=, then Accept-Language, then the default."""
+    if explicit in current_app.config["LANGUAGES"]:
+        lang = explicit
+    else:
+        lang = asked_lang() or current_app.config["DEFAULT_LANG"]
+    set_content_language(lang)   # the texts sent are in it
+    return lang
+
+
+def asked_lang() -> str | None:
+    """The language the request asks for (``?lang=`` or Accept-Language), None when it asks none."""
+    asked = (request.args.get("lang") or "").lower()
     languages = current_app.config["LANGUAGES"]
-    if explicit in languages:
-        return explicit
-    asked = request.args.get("lang")
     if asked in languages:
         return asked
-    best = request.accept_languages.best_match(languages)
-    return best or current_app.config["DEFAULT_LANG"]
+    return request.accept_languages.best_match(languages)
+
+
+def check_ruleset(expected: str | None) -> None:
+    """412 with the current fingerprint when the request expects another rule set (``ruleset``
+    in the body, or If-Match with the fingerprint as an entity tag)."""
+    current = get_advisor().engine.ruleset.fingerprint
+    stale = expected is not None and expected != current
+    if not stale and "If-Match" in request.headers:
+        stale = not (request.if_match.is_strong(current) or request.if_match.star_tag)
+    if stale:
+        abort(412, message="The rule set changed since the fingerprint you sent: this advice would "
+              "come from other rules. Ask again without the precondition, or with currentRuleset.",
+              currentRuleset=current, headers={"Advisor-Ruleset": current})
 
 
 def ruleset_dict() -> dict[str, Any]:
@@ -124,11 +151,14 @@ def _build_forms(lang: str) -> dict[str, Any]:
     ]}
 
 
-def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False) -> Advice:
-    """Run the engine; answer its refusals as problem details."""
+def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False,
+                expected_ruleset: str | None = None) -> Advice:
+    """Run the engine; answer its refusals as problem details. The rule-set precondition is
+    checked once the answers are known to fit (a request that fails anyway gets that error)."""
     engine = get_advisor().engine
     with engine_problems():
         clean = engine.validate_answers(answers)
+        check_ruleset(expected_ruleset)
         advice = engine.advise_valid(clean, lang)
         if with_alternatives:
             advice = add_alternatives(engine, advice, clean, lang)
@@ -166,16 +196,18 @@ def forms(lang: str | None = None):
     return forms_data(pick_lang(lang))
 
 
-@blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE])
+@blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
 @blp.arguments(ADVICE_REQUEST)
 @blp.response(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
 })
-@blp.problems(BAD_BODY, {422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
+@blp.problems(BAD_BODY, {412: "The rule set is not the one the request asked for (`ruleset` or `If-Match`).",
+                         422: "Answers that do not fit, by field.", 503: "A plugin failed in strict mode."})
 def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
-    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"])
+    result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"],
+                         expected_ruleset=body.get("ruleset"))
     return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
 
@@ -188,17 +220,22 @@ def plugins():
 
 @blp.route("/health")
 @blp.response(200, schemas.HealthSchema)
-@blp.alt_response(503, schema=schemas.HealthSchema, description="A dependency is down.")
+@blp.alt_response(503, schema=schemas.DegradedHealthSchema, content_type="application/problem+json",
+                  description="A dependency is down: problem details with the checks.")
 def health():
-    """Liveness and readiness for load balancers."""
+    """Liveness and readiness for load balancers.
+
+    200 with every check "ok"; otherwise 503 as problem details (`checks` says which is down)."""
     advisor = get_advisor()
     checks = {"engine": "ok"}
     for name, check in advisor.health_checks.items():
         checks[name] = check()
-    healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "degraded", "plugins": len(advisor.plugins),
-            "ruleset": advisor.engine.ruleset.fingerprint, "checks": checks}
-    return body, 200 if healthy else 503
+    fingerprint = advisor.engine.ruleset.fingerprint
+    down = sorted(name for name, value in checks.items() if value != "ok")
+    if down:
+        return problem(503, detail=f"Not ready: {', '.join(down)} down.", checks=checks,
+                       plugins=len(advisor.plugins), ruleset=fingerprint)
+    return {"status": "ok", "plugins": len(advisor.plugins), "ruleset": fingerprint, "checks": checks}
 
 
-__all__ = ["blp", "pick_lang", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]
+__all__ = ["blp", "pick_lang", "asked_lang", "check_ruleset", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]

@@ -1,0 +1,87 @@
+"""What the NL API Design Rules and plain HTTP ask of every API request and response.
+
+Before an API operation runs (the docs and problem-type pages are left alone):
+
+- a ``Content-Encoding`` the service does not decode is a 415 (it would be read as garbage);
+- an ``Accept`` header that excludes every type the route sends is a 406;
+- a POST, PUT or PATCH without a body is a 400: a bare ``POST .../rounds`` must not close a round
+  and a bodiless PATCH must not pass as "nothing to change". Send ``{}`` for "no fields".
+
+After every ``/api/`` response: ``API-Version`` with the full semantic version (ADR
+/core/version-header), ``Vary: Accept-Language`` and ``Content-Language`` with the language of
+the texts sent (``set_content_language``), and ``Advisor-Ruleset`` on the routes whose answers
+depend on the loaded rules.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import abort
+
+API_SEMVER = "1.1.0"
+"""The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
+API_PREFIX = "/api/"
+PAGES = ("api_docs_files.", "api_docs_problems.", "api-docs.")
+"""Endpoints that are pages about the API rather than operations of it."""
+RULESET_BLUEPRINTS = frozenset({"api_v1", "api_v1_batch", "api_v1_assessments", "api_v1_collaborations", "api_v1_invitations"})
+"""Blueprints whose answers depend on the loaded rules (questionnaire, forms, advice, stored ones)."""
+JSON_TYPES = ("application/json", "application/problem+json")
+SENDS = {"api_v1_admin.export_csv": ("text/csv",), "api_v1_batch.advice_batch": (*JSON_TYPES, "application/x-ndjson")}
+"""Routes that send something besides JSON; every other operation sends JSON."""
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+IDENTITY = ("", "identity")
+
+
+def is_operation() -> bool:
+    """Whether the request is for an API operation (not its docs, spec or problem pages)."""
+    endpoint = request.endpoint or ""
+    return request.path.startswith(API_PREFIX) and not endpoint.startswith(PAGES)
+
+
+def check_request() -> None:
+    """Refuse what the API cannot serve before a view reads anything."""
+    if not is_operation() or request.method == "OPTIONS" or request.routing_exception is not None:
+        return
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in IDENTITY:
+        abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
+              "send it unencoded.")
+    offered = SENDS.get(request.endpoint or "", JSON_TYPES)
+    if request.headers.get("Accept", "").strip() and request.accept_mimetypes.best_match(offered) is None:
+        abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
+    if request.method in WRITE_METHODS and not has_body():
+        abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
+              errors={"body": ["a body is required"]})
+
+
+def has_body() -> bool:
+    if request.content_length:
+        return True
+    return request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def set_content_language(lang: str) -> None:
+    """Record the language of the texts this response sends (``Content-Language``)."""
+    g.advisor_content_language = lang
+
+
+def add_headers(response: Response) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        return response
+    response.headers["API-Version"] = API_SEMVER
+    if not is_operation():
+        return response
+    response.vary.add("Accept-Language")
+    lang = g.get("advisor_content_language")
+    if lang and "Content-Language" not in response.headers:
+        response.headers["Content-Language"] = lang
+    if request.blueprint in RULESET_BLUEPRINTS and "Advisor-Ruleset" not in response.headers:
+        advisor = current_app.extensions.get("advisor")
+        if advisor is not None:
+            response.headers["Advisor-Ruleset"] = advisor.engine.ruleset.fingerprint
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)
+    app.after_request(add_headers)

@@ -1,0 +1,203 @@
+"""POST /api/v1/advice/batch: advice for a platform's whole portfolio in one request.
+
+One result per answer set, in the order sent, each under the platform's own ``ref``: the advice,
+or a problem (422 for answers that do not fit) for that item alone. One bad item never fails
+the batch; only a body that is not a batch at all (or a rule-set precondition) does.
+
+Two forms of the same operation:
+
+- ``application/json``: ``{"items": [{"ref": ..., "answers": {...}}, ...]}``, up to
+  ``BATCH_MAX_ITEMS`` (1,000) items, answered as one JSON document;
+- ``application/x-ndjson``: one item per line, as many as ``BATCH_NDJSON_MAX_ITEMS`` within
+  ``BATCH_MAX_CONTENT_LENGTH`` bytes, answered as one result per line while the lines are read,
+  so neither side holds the whole set in memory.
+
+Rate limits: the request counts once when it arrives, like any write; once its items are known
+it is charged ``ceil(items / BATCH_ITEMS_PER_REQUEST) - 1`` more on every limit it counted
+against, so a batch of 1,000 weighs as 10 requests at the default of 100 and a portfolio in one
+batch cannot get around the limits that hold for single requests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+from flask_smorest import abort
+from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..engine import AnswersError, PluginFailed
+from ..extension import get_advisor
+from . import strictjson
+from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
+from .blueprint import Blueprint
+from .problem_docs import BAD_BODY
+from .problem_types import for_status
+from .problems import flatten_errors, invalid_params_from_errors, invalid_params_from_messages, request_lang
+from .views import ACCEPT_LANGUAGE, IF_MATCH, check_ruleset, pick_lang, ruleset_dict
+
+NDJSON = "application/x-ndjson"
+JSON = "application/json"
+
+blp = Blueprint("api_v1_batch", __name__, url_prefix="/api/v1/advice",
+                description="Advice for many answer sets at once, each under the platform's own ref.")
+
+ITEM = BatchItemSchema()
+REQUEST = BatchRequestSchema()
+RESULT = BatchResultSchema()
+
+
+@blp.before_request
+def json_or_ndjson_body():
+    """A batch is JSON or NDJSON; anything else is a 415."""
+    mimetype = request.mimetype or ""
+    if request.method == "POST" and mimetype != NDJSON and mimetype != JSON and not mimetype.endswith("+json"):
+        abort(415, message=f"Send the batch as {JSON} or as {NDJSON} (one item per line).")
+
+
+def item_problem(status: int, detail: str, errors: dict[str, list[str]] | None = None,
+                 invalid_params: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
+    """A problem for one item: the same members as a problem-details response."""
+    kind = for_status(status)
+    lang = request_lang()
+    body: dict[str, Any] = {"type": kind.uri if kind else "about:blank",
+                            "title": kind.title[lang] if kind else "Error", "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+        body["invalidParams"] = invalid_params if invalid_params is not None else invalid_params_from_errors(errors)
+    body.update(extra)
+    return body
+
+
+def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str, Any]:
+    """One item's result, dumped: ``{"ref", "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``."""
+    ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
+    try:
+        item = ITEM.load(raw)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
+            422, "This item does not fit the API: see errors.", flatten_errors(messages),
+            invalid_params_from_messages(messages))}
+    engine = get_advisor().engine
+    item_lang = item.get("lang") or lang
+    try:
+        clean = engine.validate_answers(item["answers"])
+        advice = engine.advise_valid(clean, item_lang)
+    except AnswersError as exc:
+        return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
+            422, "Some answers do not fit the questionnaire: see errors.", exc.errors)}
+    except PluginFailed as exc:
+        return {"ref": ref, "status": 503, "advice": None, "problem": item_problem(
+            503, "A rule plugin failed and strict mode is on.", failed_plugins=[
+                {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])}
+    if alternatives:
+        from dataclasses import replace
+
+        from ..whatif import alternatives as what_would_change
+        advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, item_lang)))
+    return {"ref": ref, "status": 200, "advice": advice, "problem": None}
+
+
+@blp.route("/batch", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
+@blp.doc(requestBody={"required": True, "description": "The answer sets, as one JSON document or as NDJSON.",
+                      "content": {JSON: {"schema": BatchRequestSchema,
+                                         "example": BatchRequestSchema.EXAMPLE},
+                                  NDJSON: {"schema": BatchItemSchema, "example": BatchItemSchema.EXAMPLE_LINE}}})
+@blp.response(200, BatchResponseSchema, description="One result per item, in the order sent.",
+              headers={"Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
+                                           "schema": {"type": "string"}}})
+@blp.doc(responses={200: {"content": {NDJSON: {"schema": BatchResultSchema}}}})
+@blp.problems(BAD_BODY, {412: "The rule set is not the one the request asked for (`ruleset` or `If-Match`).",
+                         422: "The body is not a batch (no `items`, or more than allowed)."})
+def advice_batch():
+    """Advice for up to 1,000 answer sets in one request (NDJSON: more, streamed), each with its own ref.
+    One result or one problem per item, in order; a bad item never fails the batch."""
+    request.max_content_length = current_app.config["BATCH_MAX_CONTENT_LENGTH"]
+    if request.mimetype == NDJSON:
+        return ndjson_batch()
+    try:
+        body = REQUEST.load(_json_body())
+    except ValidationError as exc:
+        abort(422, messages={"json": exc.messages})
+    check_ruleset(body.get("ruleset"))
+    lang = pick_lang(body.get("lang"))
+    charge_rate_limits(len(body["items"]))
+    results = [advise_item(item, lang, alternatives=body["alternatives"]) for item in body["items"]]
+    failed = sum(1 for result in results if result["status"] != 200)
+    return {"lang": lang, "ruleset": ruleset_dict(), "results": results,
+            "succeeded": len(results) - failed, "failed": failed}
+
+
+def _json_body() -> Any:
+    try:
+        return strictjson.loads(request.get_data(cache=True))
+    except RecursionError:
+        abort(400, messages={"json": ["Invalid JSON body: the JSON nests too deeply."]})
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8 JSON"
+        abort(400, messages={"json": [f"Invalid JSON body: {reason}."]})
+
+
+def ndjson_batch() -> Response:
+    """Stream one result line per item line; lines that are not JSON get a 400 result of their own."""
+    check_ruleset(None)
+    lang = pick_lang(None)
+    limit = current_app.config["BATCH_NDJSON_MAX_ITEMS"]
+    stream = request.stream
+    limits = counted_limits()
+
+    def results() -> Iterator[bytes]:
+        try:
+            yield from advise_lines()
+        except RequestEntityTooLarge:
+            yield _line({"ref": None, "status": 413, "advice": None, "problem": item_problem(
+                413, f"The NDJSON body is over {request.max_content_length} bytes: the rest was not read.")})
+
+    def advise_lines() -> Iterator[bytes]:
+        count = 0
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            count += 1
+            if count > limit:
+                result = {"ref": None, "line": number, "status": 413, "advice": None, "problem": item_problem(
+                    413, f"At most {limit} items per NDJSON batch: this line and the rest were not read.")}
+                yield _line(result)
+                charge_rate_limits(limit, limits)
+                return
+            try:
+                raw = strictjson.loads(line)
+            except (ValueError, RecursionError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON"
+                result = {"ref": None, "status": 400, "advice": None,
+                          "problem": item_problem(400, f"Line {number} is not JSON: {reason}.")}
+            else:
+                result = advise_item(raw, lang)
+            yield _line({**result, "line": number})
+        charge_rate_limits(count, limits)
+
+    response = Response(stream_with_context(results()), mimetype=NDJSON)
+    response.headers["Advisor-Ruleset"] = get_advisor().engine.ruleset.fingerprint
+    return response
+
+
+def counted_limits() -> list[Any]:
+    """The rate limits this request counted against (Flask-Limiter's ``RequestLimit``s), taken
+    now: a streamed response outlives the limiter's per-request context."""
+    return [limit for limiter in current_app.extensions.get("limiter", ()) for limit in limiter.current_limits]
+
+
+def charge_rate_limits(items: int, limits: list[Any] | None = None) -> None:
+    """Charge the batch's items on every rate limit the request counted against (once already)."""
+    extra = math.ceil(items / current_app.config["BATCH_ITEMS_PER_REQUEST"]) - 1
+    for limit in (counted_limits() if limits is None else limits) if extra > 0 else ():
+        limit.limiter.hit(limit.limit, *limit.request_args, cost=extra)
+
+
+def _line(result: dict[str, Any]) -> bytes:
+    return current_app.json.dumps(RESULT.dump(result)).encode() + b"\n"
