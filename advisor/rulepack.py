@@ -9,8 +9,9 @@ packs) and compiles its conditions, so evaluating a rule later is a handful of c
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +21,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from .conditions import RECOMMENDED, Condition, ConditionError, compile_condition
 from .hookspecs import hookimpl
+from .packerrors import Problem, did_you_mean, item_label, shape_problems
+from .tomllines import KeyLines, field_path
 from .model import (
     LANGUAGES,
     Answers,
@@ -41,18 +44,17 @@ QUESTION_ID = validate.Regexp(
 
 
 class PackError(ValueError):
-    """A pack that cannot be loaded. The message names the file, the item and the field."""
+    """A pack that cannot be loaded. Its `problems` name the file, line, item and field of each
+    thing wrong (all of them, not only the first); the message is one line per problem."""
 
-    def __init__(self, file: str, message: str, item: str | None = None, field: str | None = None):
-        parts = [file]
-        if item:
-            parts.append(item)
-        if field:
-            parts.append(field)
-        super().__init__(": ".join(parts + [message]))
-        self.file = file
-        self.item = item
-        self.field = field
+    def __init__(
+        self, file: str, message: str, item: str | None = None, field: str | None = None,
+        *, line: int | None = None, problems: Sequence[Problem] = (),
+    ):
+        self.problems = list(problems) or [Problem(file, message, item, field, line)]
+        first = self.problems[0]
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+        self.file, self.item, self.field, self.line = first.file, first.item, first.field, first.line
 
 
 # --- The shape of a pack ---------------------------------------------------------------------
@@ -122,7 +124,8 @@ class QuestionSchema(Schema):
             if "options" in data:
                 raise ValidationError("a number question has min and max, not options", "options")
             if "min" in data and "max" in data and data["min"] > data["max"]:
-                raise ValidationError("min is larger than max", "min")
+                raise ValidationError(
+                    f"min is larger than max ({data['min']} > {data['max']}): swap them", "min")
         elif data.get("kind") in ("choice", "multi"):
             if not data.get("options"):
                 raise ValidationError("a choice question needs at least one option", "options")
@@ -233,28 +236,61 @@ def load_pack(path: Path, display_name: str | None = None) -> RulePack:
 
 
 def parse_pack(content: bytes, name: str) -> RulePack:
+    """Shape-check a pack's bytes; :class:`PackError` lists every problem with its line."""
     try:
-        raw = tomllib.loads(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PackError(name, "is not UTF-8 text") from None
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise PackError(name, f"is not UTF-8 text (byte 0x{content[exc.start]:02x}): save the file "
+                              "with the encoding UTF-8", line=line) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(name, f"is not valid TOML ({exc})") from None
+        raise _toml_syntax(exc, name) from None
+    lines = KeyLines(text)
+    if not raw:
+        raise PackError(name, "is empty: a pack starts with a [pack] table (id, version, title), then its "
+                              "questions, rules or risks; see plugins/README.md", line=1)
+    if "cases" in raw and "pack" not in raw:
+        raise PackError(name, "is a file of worked cases ([[cases]]), not a rule pack: keep case files out of "
+                              "the plugins folder and run them with 'rules test'", line=lines.line_of(("cases",)))
     try:
         data = _PACK_SCHEMA.load(raw)
     except ValidationError as exc:
-        item, field, message = _first_error(exc.messages, raw)
-        raise PackError(name, message, item, field) from None
-    _check_unique_ids(data, name)
-    return RulePack(data, name, hashlib.sha256(content).hexdigest())
+        problems = shape_problems(exc.messages, raw, _PACK_SCHEMA, name, lines, ITEM_NAMES)
+        raise PackError(name, problems[0].message, problems=problems) from None
+    _check_unique_ids(data, name, lines)
+    return RulePack(data, name, hashlib.sha256(content).hexdigest(), lines)
 
 
-def _check_unique_ids(data: Mapping[str, Any], name: str) -> None:
+def _toml_syntax(exc: tomllib.TOMLDecodeError, name: str) -> PackError:
+    """tomllib's message with its position as the line of the problem, and what usually fixes it."""
+    message = str(exc)
+    where = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    if where is None:
+        return PackError(name, f"is not valid TOML ({message})")
+    what = message[:where.start()]
+    return PackError(
+        name, f"is not valid TOML: {what[0].lower()}{what[1:]} (column {where.group(2)}): check the quotes, "
+              "brackets and '=' on this line (a text needs quotes: key = \"text\")",
+        line=int(where.group(1)),
+    )
+
+
+def _check_unique_ids(data: Mapping[str, Any], name: str, lines: KeyLines) -> None:
+    problems = []
     for section, item_name in ITEM_NAMES.items():
-        seen: set[str] = set()
-        for entry in data[section]:
-            if entry["id"] in seen:
-                raise PackError(name, f"duplicate {item_name} id", f"{item_name} '{entry['id']}'", "id")
-            seen.add(entry["id"])
+        first_line: dict[str, int | None] = {}
+        for index, entry in enumerate(data[section]):
+            line = lines.line_of((section, index, "id"))
+            if entry["id"] in first_line:
+                problems.append(Problem(
+                    name, f"duplicate {item_name} id (the first is on line {first_line[entry['id']]}): give each "
+                          f"{item_name} an id of its own", f"{item_name} '{entry['id']}'", "id", line))
+            else:
+                first_line[entry["id"]] = line
+    if problems:
+        raise PackError(name, problems[0].message, problems=problems)
 
 
 # --- The pack as a plugin --------------------------------------------------------------------
@@ -286,7 +322,7 @@ class _CompiledSuccessCondition:
 class RulePack:
     """One TOML pack, registered with pluggy; its methods are the hooks it implements."""
 
-    def __init__(self, data: Mapping[str, Any], file: str, digest: str) -> None:
+    def __init__(self, data: Mapping[str, Any], file: str, digest: str, lines: KeyLines | None = None) -> None:
         header = data["pack"]
         self.id: str = header["id"]
         self.version: str = header["version"]
@@ -294,6 +330,7 @@ class RulePack:
         self.file = file
         self.digest = digest
         self.data = data
+        self.lines = lines or KeyLines("")
         self._steps = [_step(entry, i) for i, entry in enumerate(data["steps"])]
         self._questions = [_question(entry, i) for i, entry in enumerate(data["questions"])]
         self._forms = [_form(entry) for entry in data["forms"]]
@@ -347,22 +384,37 @@ class RulePack:
         try:
             self.compile(questions, forms)
         except PackError as exc:
-            return [str(exc)]
+            return [str(problem) for problem in exc.problems]
         return []
 
+    def line_of(self, section: str, item_id: str, field: str | None = None) -> int | None:
+        """The line of an item (by id) or of one of its fields, e.g. ``("rules", "r", "when.scope")``."""
+        for index, entry in enumerate(self.data.get(section, ())):
+            if entry.get("id") == item_id:
+                return self.lines.line_of((section, index) + (field_path(field) if field else ()))
+        return None
+
+    def problem(self, section: str, index: int, message: str, field: str | None = None) -> Problem:
+        """A problem of one item, with its line."""
+        return Problem(
+            self.file, message, item_label(section, index, self.data, ITEM_NAMES), field,
+            self.lines.line_of((section, index) + (field_path(field) if field else ())),
+        )
+
     def compile(self, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
+        """Check every condition and form id against what is loaded and compile them; raises
+        :class:`PackError` listing every problem of the pack, each with its line."""
         data = self.data
+        problems: list[Problem] = []
         unguarded: list[_CompiledRule] = []
         guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
         for index, entry in enumerate(data["rules"]):
-            item = f"rule '{entry['id']}'"
             for form_id in entry["contributions"]:
                 if form_id not in forms:
-                    raise PackError(
-                        self.file, f"unknown form '{form_id}' (known: {', '.join(forms)})",
-                        item, f"contributions.{form_id}",
-                    )
-            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=False)
+                    problems.append(self.problem("rules", index, _unknown_form(form_id, forms), f"contributions.{form_id}"))
+            condition = self._compile(entry.get("when"), questions, forms, "rules", index, problems, allow_advice=False)
+            if condition is None:
+                continue
             rule = _CompiledRule(
                 index=index,
                 condition=condition,
@@ -379,32 +431,49 @@ class RulePack:
             else:
                 unguarded.append(rule)
         risks = []
-        for entry in data["risks"]:
-            condition = self._compile(entry.get("when"), questions, forms, f"risk '{entry['id']}'", allow_advice=True)
+        for index, entry in enumerate(data["risks"]):
+            condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems, allow_advice=True)
+            if condition is None:
+                continue
             risks.append(_CompiledRisk(condition, RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
             )))
         conditions = []
-        for entry in data["conditions"]:
-            item = f"condition '{entry['id']}'"
+        for index, entry in enumerate(data["conditions"]):
             wanted = entry.get("forms")
-            for form_id in wanted or ():
+            for position, form_id in enumerate(wanted or ()):
                 if form_id not in forms:
-                    raise PackError(self.file, f"unknown form '{form_id}' (known: {', '.join(forms)})", item, "forms")
-            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=True)
+                    problems.append(self.problem("conditions", index, _unknown_form(form_id, forms), f"forms[{position}]"))
+            condition = self._compile(entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True)
+            if condition is None:
+                continue
             conditions.append(_CompiledSuccessCondition(
                 frozenset(wanted) if wanted else None, condition,
                 SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", "")),
             ))
+        if problems:
+            raise PackError(self.file, problems[0].message, problems=problems)
         self._unguarded, self._guarded = unguarded, guarded
         self._risks, self._conditions = risks, conditions
 
-    def _compile(self, when, questions, forms, item: str, *, allow_advice: bool) -> Condition:
+    def reads(self) -> set[str]:
+        """The question ids the compiled rules, risks and conditions read (after :meth:`compile`)."""
+        rules = list(self._unguarded)
+        rules += [rule for by_option in self._guarded.values() for entries in by_option.values() for _, rule in entries]
+        found = {qid for rule in rules for qid in rule.condition.reads}
+        found |= {qid for risk in self._risks for qid in risk.condition.reads}
+        found |= {qid for entry in self._conditions for qid in entry.condition.reads}
+        return found
+
+    def _compile(
+        self, when, questions, forms, section: str, index: int, problems: list[Problem], *, allow_advice: bool,
+    ) -> Condition | None:
         try:
             return compile_condition(when, questions, forms, allow_advice=allow_advice)
         except ConditionError as exc:
-            raise PackError(self.file, exc.message, item, exc.field) from None
+            problems.append(self.problem(section, index, _with_suggestion(exc.message, questions, forms), exc.field))
+            return None
 
     # Per-advice hooks ----------------------------------------------------------------------
 
@@ -485,6 +554,26 @@ def _form(entry: Mapping[str, Any]) -> Form:
         summary=entry.get("summary", {}), description=entry.get("description", {}),
         strengths=entry.get("strengths", {}), weaknesses=entry.get("weaknesses", {}),
     )
+
+
+def _unknown_form(form_id: str, forms: Mapping[str, Form]) -> str:
+    return f"unknown form '{form_id}' (known: {', '.join(forms)}){did_you_mean(form_id, forms)}"
+
+
+_UNKNOWN = re.compile(r"^unknown (question|option|form) '([^']*)'(?: \(known: ([^)]*)\))?")
+
+
+def _with_suggestion(message: str, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> str:
+    """A condition compiler's "unknown question/option/form" message, plus the closest known id."""
+    found = _UNKNOWN.match(message)
+    if found is None or "did you mean" in message:
+        return message
+    kind, word, known = found.groups()
+    if known:
+        candidates = [part.strip() for part in known.split(",")]
+    else:
+        candidates = list(questions) if kind == "question" else list(forms)
+    return message + did_you_mean(word, candidates)
 
 
 def missing_languages(text: Mapping[str, Any] | None) -> list[str]:

@@ -152,17 +152,17 @@ def test_rules_check_warnings_exit_zero(runner, tmp_path):
     assert result.exit_code == 0, result.output
     out = result.output
     expected = [
-        "warning: {f}: pack: title: no en text",
-        "warning: {f}: risk 'lint.skipped-and-answered': advice: no en text",
-        "warning: {f}: rule 'scope-individual-cases': no source: name the article or study it rests on",
-        "warning: {f}: rule 'disjoint': can never fire: no answer to 'scope' meets all its conditions",
-        "warning: {f}: rule 'upside-down': can never fire: no answer to 'partners' meets all its conditions",
-        "warning: {f}: rule 'too-many-domains': can never fire: no answer to 'domains' meets all its conditions",
-        "warning: {f}: risk 'lint.skipped-and-answered': can never fire: no answer to 'funding_risk'",
-        "warning: {f}: risk 'lint.required-skipped': can never fire: no answer to 'scope'",
-        "warning: {f}: condition 'wrong-form': can never fire: no recommended form meets all its conditions",
-        "warning: {f}: question 'lint.unused': no rule, risk or condition of a rule pack reads it",
-        "warning: {f}: rule 'scope-individual-cases': the id is also used by pack",
+        "warning: {f}:5: pack: title: no en text: add en = \"…\"",
+        "warning: {f}:53: risk 'lint.skipped-and-answered': advice: no en text",
+        "warning: {f}:41: rule 'scope-individual-cases': no source: name the article or study it rests on",
+        "warning: {f}:15: rule 'disjoint': can never fire: no answer to 'scope' meets all its conditions",
+        "warning: {f}:22: rule 'upside-down': can never fire: when.partners has min 50 above max 10: swap them",
+        "warning: {f}:29: rule 'too-many-domains': can never fire: no answer to 'domains' meets all its conditions",
+        "warning: {f}:50: risk 'lint.skipped-and-answered': can never fire: no answer to 'funding_risk'",
+        "warning: {f}:59: risk 'lint.required-skipped': can never fire: no answer to 'scope'",
+        "warning: {f}:68: condition 'wrong-form': can never fire: no recommended form meets all its conditions",
+        "warning: {f}:7: question 'lint.unused': no rule, risk or condition of a rule pack reads it",
+        "warning: {f}:42: rule 'scope-individual-cases': the id is also used by pack",
     ]
     for line in expected:
         assert line.format(f=pack) in out
@@ -174,16 +174,16 @@ def test_rules_check_warnings_exit_zero(runner, tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('[pack]\nid = "x"\n', "error: {f}: pack.version: missing data for required field"),
+        ('[pack]\nid = "x"\n', "error: {f}:1: pack.version: missing data for required field: add 'version = …'"),
         ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[questions]]\nid = "scope"\n'
          'kind = "integer"\ntext = { nl = "x", en = "x" }\n',
-         "error: {f}: question 'scope': is defined by two plugins: 'core' and 'x'"),
+         "error: {f}:6: question 'scope': is defined by two plugins: 'core' and 'x': rename it, e.g. 'x.scope'"),
         ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[questions]]\nid = "size"\n'
          'kind = "integer"\ntext = { nl = "x", en = "x" }\n',
-         "error: {f}: question 'size': must be namespaced, e.g. 'x.size'"),
+         "error: {f}:6: question 'size': must be namespaced, e.g. 'x.size'"),
         ('[pack]\nid = "x"\nversion = "1"\ntitle = { nl = "x", en = "x" }\n[[rules]]\nid = "r"\n'
          'when = { horizon = "forever" }\ncontributions = { informal = 1 }\nbecause = { nl = "x", en = "x" }\n',
-         "error: {f}: rule 'r': when.horizon: unknown option 'forever' (known: months, years, permanent)"),
+         "error: {f}:7: rule 'r': when.horizon: unknown option 'forever' (known: months, years, permanent)"),
     ],
 )
 def test_rules_check_errors_exit_one_naming_file_item_and_field(runner, tmp_path, text, expected):
@@ -215,7 +215,7 @@ def test_rules_check_lints_files_when_the_loaded_set_does_not_start(monkeypatch,
     result = CliRunner().invoke(advisor_cli, ["rules", "check", str(YOUTH)])
     assert result.exit_code == 1
     assert "error: the loaded plugins do not start" in result.output
-    assert "zz-broken.toml: rule 'r': when.scope: unknown option 'nope'" in result.output
+    assert "zz-broken.toml:7: rule 'r': when.scope: unknown option 'nope'" in result.output
 
 
 # --- rules test ------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def test_advisor_script_reports_a_broken_plugin_without_a_traceback(script_env, 
         main()
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert "bad.toml: pack.title.xx: unknown field" in err
+    assert "bad.toml:4: pack.title.xx: unknown field (allowed here: nl, en)" in err
     assert "Traceback" not in err
 
 
