@@ -273,6 +273,6 @@ def main() -> None:
     """Entry point of the ``advisor`` script: a plugin that does not load is a message, not a traceback."""
     try:
         advisor_cli.main(prog_name="advisor")
-    except PluginLoadError as exc:
-        click.echo(f"error: the plugins do not start:\n{exc}", err=True)
+    except PluginLoadError as exc:  # only reached outside click's standalone mode
+        exc.show()
         raise SystemExit(1) from None

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import click
 import pluggy
 
 from . import hookspecs
@@ -28,8 +29,27 @@ ENTRY_POINT_GROUP = "advisor"
 PluginKind = Literal["builtin", "entrypoint", "directory", "registered"]
 
 
-class PluginLoadError(RuntimeError):
-    """A plugin that cannot be loaded; start-up stops with this message."""
+class PluginLoadError(click.ClickException, RuntimeError):
+    """A plugin that cannot be loaded; start-up stops with this message (one line per problem).
+
+    It is a click exception so that every command line (``flask --app advisor ...`` as much as
+    the ``advisor`` script) prints those lines instead of a traceback; click comes with Flask.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, plugins: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.plugins = tuple(plugins)
+        """The plugins at fault, where known (a skip of broken directory packs needs them)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo("error: the plugins do not start:", err=True)
+        for line in self.message.splitlines():
+            click.echo(f"error: {line}", err=True)
 
 
 @dataclass(frozen=True, slots=True)

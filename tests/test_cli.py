@@ -256,11 +256,11 @@ def test_rules_test_reports_a_failing_case_readably(runner, tmp_path):
     result = runner.invoke(args=["rules", "test", str(cases)])
     assert result.exit_code == 1
     out = result.output
-    assert f"FAIL phone-help ({cases})" in out
+    assert f"FAIL phone-help ({cases}:2)" in out
     assert "Three professionals arrange help by phone." in out
-    assert "- expected form program, got informal" in out
-    assert "- expected risk(s) stagnation did not appear" in out
-    assert "- forbidden risk(s) person_dependence appeared" in out
+    assert f"- {cases}:5: expected form program, got informal: if informal is right, write expect_form" in out
+    assert f"- {cases}:6: expected risk(s) stagnation did not appear" in out
+    assert f"- {cases}:7: forbidden risk(s) person_dependence appeared" in out
     assert "ranking: informal " in out and "core-scoring/scope-individual-cases: informal +4" in out
     assert out.strip().endswith("0 passed, 1 failed")
 
@@ -268,16 +268,16 @@ def test_rules_test_reports_a_failing_case_readably(runner, tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('[[cases]]\nid = "a"\nexpect_form = "informal"\n', "case 'a': answers: missing data for required field"),
-        ('[[cases]]\nid = "a"\nexpect_form = "informal"\nwhen = 1\nanswers = {}\n', "case 'a': when: unknown field"),
-        ('[[case]]\nid = "a"\n', "cases: missing data for required field"),
+        ('[[cases]]\nid = "a"\nexpect_form = "informal"\n', "1: case 'a': answers: missing data for required field"),
+        ('[[cases]]\nid = "a"\nexpect_form = "informal"\nwhen = 1\nanswers = {}\n', "4: case 'a': when: unknown field"),
+        ('[[case]]\nid = "a"\n', "1: cases: missing data for required field"),
     ],
 )
 def test_rules_test_names_file_case_and_field_of_a_broken_case_file(runner, tmp_path, text, expected):
     cases = write(tmp_path, "broken.toml", text)
     result = runner.invoke(args=["rules", "test", str(cases)])
     assert result.exit_code == 1
-    assert f"{cases}: {expected}" in result.output
+    assert f"{cases}:{expected}" in result.output
 
 
 def test_rules_test_flags_unknown_risks_and_invalid_answers(runner, tmp_path):
@@ -290,9 +290,10 @@ def test_rules_test_flags_unknown_risks_and_invalid_answers(runner, tmp_path):
         scope = "forever"
     """)
     out = runner.invoke(args=["rules", "test", str(cases)]).output
-    assert "- expect_risks: unknown risk 'person_dependance'" in out
-    assert "- answers.scope: unknown option 'forever'" in out
-    assert "- answers.horizon: this question is required" in out
+    assert f"- {cases}:5: expect_risks: unknown risk 'person_dependance'" in out
+    assert "did you mean 'person_dependence'?" in out
+    assert f"- {cases}:6: answers.scope: unknown option 'forever'" in out
+    assert f"- {cases}:6: answers.horizon: this question is required" in out
 
 
 # --- advice ----------------------------------------------------------------------------------
