@@ -145,11 +145,20 @@ class FormSchema(Schema):
     weaknesses = fields.Nested(TextListSchema)
 
 
+class Points(fields.Float):
+    """Points for a form: a TOML number. A quoted "1.5" is a mistake to report, not to convert."""
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, (str, bool)):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class RuleSchema(Schema):
     id = fields.String(required=True, validate=ID)
     when = fields.Dict(keys=fields.String())
     contributions = fields.Dict(
-        keys=fields.String(), values=fields.Float(allow_nan=False), required=True,
+        keys=fields.String(), values=Points(allow_nan=False), required=True,
         validate=validate.Length(min=1, error="give points to at least one form"),
     )
     because = Text(required=True)
