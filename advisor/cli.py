@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 
 from .cases import CaseFileError, load_cases, report_lines, run_case
+from .coverage import coverage, coverage_lines
 from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
 from .plugins import PluginLoadError, describe, display_path
@@ -131,7 +132,10 @@ def _loaded(app: Flask) -> tuple[Loaded, Path | None]:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Print each passing case's story too.")
-def test_rules(files: tuple[Path, ...], lang: str, verbose: bool) -> None:
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="List per pack the rules that fired in no case, the risks never raised, the options never used.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results (and the coverage) as JSON.")
+def test_rules(files: tuple[Path, ...], lang: str, verbose: bool, with_coverage: bool, as_json: bool) -> None:
     """Run worked cases (TOML files or folders of them) against the loaded rules."""
     engine = _engine()
     results = []
@@ -141,8 +145,21 @@ def test_rules(files: tuple[Path, ...], lang: str, verbose: bool) -> None:
         except CaseFileError as exc:
             raise click.ClickException(str(exc)) from None
         results.extend(run_case(engine, case, lang) for case in cases)
-    for line in report_lines(results, verbose=verbose):
-        click.echo(line)
+    report = coverage(engine, results) if with_coverage else None
+    if as_json:
+        body: dict[str, Any] = {
+            "cases": [{"id": r.case.id, "file": r.case.where(), "passed": r.passed, "problems": r.problems,
+                       "recommended": r.advice.recommended if r.advice else None} for r in results],
+            "passed": sum(1 for r in results if r.passed), "failed": sum(1 for r in results if not r.passed),
+        }
+        if report is not None:
+            body["coverage"] = [entry.as_dict() for entry in report]
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        for line in report_lines(results, verbose=verbose):
+            click.echo(line)
+        for line in coverage_lines(report) if report is not None else ():
+            click.echo(line)
     if not results or any(not result.passed for result in results):
         raise SystemExit(1)
 

@@ -378,3 +378,62 @@ def test_tracing_logs_every_hook_call_of_an_advice(make_app, tmp_path, caplog):
     assert any(m.startswith("youth.score_forms(answers={'scope': 'individual_cases'") for m in traced)
     assert any(m.startswith("youth.assess_risks(") and "RiskFinding(id='youth.child_not_heard'" in m for m in traced)
     assert any(m.startswith("youth.success_conditions(recommended='informal'") for m in traced)
+
+
+# --- rules test --coverage -------------------------------------------------------------------
+
+
+def test_rules_test_coverage_lists_what_no_case_reaches(make_app):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["rules", "test", "--coverage", str(YOUTH / "cases")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    youth = lines.index("  youth: 3/4 rules fired, 2/2 risks raised, 5/8 options answered")
+    assert lines[youth + 1:youth + 3] == [
+        "    rules that fired in no case: youth-separate-plans",
+        "    options no case answers: youth.safety_plan=separate_plans, youth.child_voice=parents_only, "
+        "youth.statutory_partner=no",
+    ]
+    assert any(line.startswith("  core-scoring: ") and "rules fired" in line for line in lines)
+
+
+def test_rules_test_coverage_as_json(make_app, tmp_path):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["rules", "test", "--coverage", "--json", str(YOUTH / "cases")])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["passed"], body["failed"]) == (3, 0)
+    assert {c["id"] for c in body["cases"]} >= {"youth-family-one-shared-plan"}
+    youth = next(entry for entry in body["coverage"] if entry["pack"] == "youth")
+    assert youth["rules"] == 4 and youth["rules_unfired"] == ["youth-separate-plans"]
+    assert youth["risks_unraised"] == []
+    assert "youth.statutory_partner=no" in youth["options_unused"]
+    core_scoring = next(entry for entry in body["coverage"] if entry["pack"] == "core-scoring")
+    assert len(core_scoring["rules_unfired"]) > 10  # three youth cases leave most core rules untested
+
+
+def test_rules_test_coverage_knows_python_rules_only_by_what_fired(make_app, tmp_path):
+    from advisor import hookimpl
+    from advisor.model import Contribution
+
+    class Scorer:
+        @hookimpl
+        def score_forms(self, answers):
+            return [Contribution(rule="always", contributions={"informal": 0.1}, because={"en": "x"})]
+
+    app = make_app(PLUGINS_EXTRA=[("scorer", Scorer())])
+    cases = write(tmp_path, "one.toml", """
+        [[cases]]
+        id = "one"
+        expect_form = ["informal"]
+        [cases.answers]
+        scope = "individual_cases"
+        horizon = "months"
+        change_type = "known_route"
+        domains = ["care", "welfare"]
+        partners = 3
+        budget = "none"
+    """)
+    body = json.loads(app.test_cli_runner().invoke(args=["rules", "test", "--coverage", "--json", str(cases)]).output)
+    scorer = next(entry for entry in body["coverage"] if entry["pack"] == "scorer")
+    assert scorer["rules"] is None and scorer["rules_unfired"] == []
