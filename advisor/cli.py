@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from .cases import CaseFileError, load_cases, report_lines, run_case
 from .coverage import coverage, coverage_lines
 from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
-from .plugins import PluginLoadError, describe, display_path
-from .rulecheck import Loaded, check_files, pack_files
+from .plugins import PluginLoadError, describe, display_path, load_plugins
+from .rulecheck import Finding, Loaded, Report, check_files, check_module, pack_files
 from .rulepack import RulePack
 
 plugins_cli = AppGroup("plugins", help="The loaded plugins.")
@@ -78,21 +79,49 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
         loaded, rules_dir = _loaded(app)
         targets = list(paths) or ([rules_dir] if rules_dir else [])
     files = pack_files(targets)
-    if not files:
-        raise click.ClickException("no rule packs (*.toml) to check")
+    modules = pack_files([p for p in paths if p.is_dir() or p.suffix == ".py"], "*.py")
+    modules = [m for m in modules if m.suffix == ".py"]
+    files = [f for f in files if f.suffix != ".py"]
+    if not files and not modules:
+        raise click.ClickException("no rule packs (*.toml) or plugin modules (*.py) to check")
 
     def is_builtin(path: Path, pack: RulePack) -> bool:
         in_rules_dir = rules_dir is not None and path.resolve().parent == rules_dir.resolve()
         return in_rules_dir or loaded.kinds.get(pack.id) == "builtin"
 
-    report = check_files(files, loaded, builtin=is_builtin, display=display_path)
+    report = check_files(files, loaded, builtin=is_builtin, display=display_path) if files else Report()
+    for module in modules:
+        if app is None:
+            report.findings.append(Finding("error", display_path(module), None,
+                                           "not checked: the loaded plugins do not start (see above)"))
+            continue
+        report.findings.extend(check_module(module, _starter(app), display_path(module)))
     for finding in report.errors + report.warnings:
         click.echo(f"{finding.level}: {finding}")
-    click.echo(
-        f"checked {len(files)} pack(s): {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-    )
+    checked = f"{len(files)} pack(s)" + (f" and {len(modules)} module(s)" if modules else "")
+    click.echo(f"checked {checked}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if report.errors or (strict and report.warnings) or app is None:
         raise SystemExit(1)
+
+
+def _starter(app: Flask) -> Callable[[list[tuple[str, object]]], Engine]:
+    """Start-up as the app's configuration does it, with extra plugins: for checking a module."""
+    config = app.config
+
+    already = {info.name for info in app.extensions["advisor"].engine.plugins if info.kind == "directory"}
+
+    def start(extra: list[tuple[str, object]]) -> Engine:
+        extra = [(name, plugin) for name, plugin in extra if name not in already]  # loaded from PLUGINS_DIR
+        loaded = load_plugins(
+            Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None,
+            Path(config["PLUGINS_DIR"]) if config.get("PLUGINS_DIR") else None,
+            allow=config["PLUGINS_ALLOW"], deny=config["PLUGINS_DENY"],
+            extra=[(n, p) for n, p in config.get("PLUGINS_EXTRA", ()) if n not in dict(extra)] + extra,
+            entry_points=config["PLUGINS_ENTRY_POINTS"],
+        )
+        return Engine(loaded, tie_margin=float(config["TIE_MARGIN"]))
+
+    return start
 
 
 def _try_app() -> tuple[Flask | None, str | None]:

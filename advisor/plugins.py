@@ -127,7 +127,7 @@ def load_plugins(
             register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
         for module in _modules_in(plugins_dir):
             version = str(getattr(module, "__version__", "0"))
-            name = getattr(module, "PLUGIN_NAME", module.__name__.rpartition(".")[2])
+            name = module_name(module)
             register(module, name, version, "directory", str(module.__file__), _digest_of(module, version))
     for name, plugin in extra:
         version = str(getattr(plugin, "__version__", getattr(plugin, "version", "0")))
@@ -181,22 +181,28 @@ def _entry_point_plugins() -> list[tuple[object, str, str, str]]:
 
 
 def _modules_in(folder: Path) -> list[ModuleType]:
-    modules = []
-    for path in sorted(folder.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        module_name = f"advisor_local_plugins.{path.stem}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise PluginLoadError(f"{display_path(path)}: cannot be imported as a module")
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:
-            raise PluginLoadError(f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}") from None
+    return [load_module(path) for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")]
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import one plugin module from a file, without leaving it in ``sys.modules``."""
+    module_name = f"advisor_local_plugins.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginLoadError(f"{display_path(path)}: cannot be imported as a module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise PluginLoadError(f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}") from None
+    finally:
         sys.modules.pop(module_name, None)  # one app's local modules never leak into another's
-        modules.append(module)
-    return modules
+    return module
+
+
+def module_name(module: ModuleType) -> str:
+    """A module plugin's name: its ``PLUGIN_NAME``, else the file's name."""
+    return getattr(module, "PLUGIN_NAME", module.__name__.rpartition(".")[2])
 
 
 def _digest_of(plugin: object, version: str) -> str:

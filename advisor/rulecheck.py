@@ -84,12 +84,12 @@ class Report:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def pack_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to check: each file given, and the ``*.toml`` files of each folder given."""
+def pack_files(paths: Iterable[Path], pattern: str = "*.toml") -> list[Path]:
+    """Files to check: each file given, and the files matching `pattern` of each folder given."""
     files: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
-        found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        found = sorted(p for p in path.glob(pattern) if not p.name.startswith("_")) if path.is_dir() else [path]
         for item in found:
             if item.resolve() not in seen:
                 seen.add(item.resolve())
@@ -166,6 +166,24 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
     report.findings.extend(_unread_questions(compiled, others + compiled))
     report.findings.extend(_shared_ids(compiled, others + compiled))
     report.findings.sort(key=_position)
+
+
+def check_module(path: Path, start: Callable[[list[tuple[str, object]]], object], display: str) -> list[Finding]:
+    """Check a Python plugin module the way start-up would: import it, then ``start`` the
+    engine with it added to what is loaded (hook names, collisions, its ``validate_rules``)."""
+    from .plugins import PluginLoadError, load_module, module_name
+
+    try:
+        module = load_module(path)
+        start([(module_name(module), module)])
+    except PluginLoadError as exc:
+        return [Finding("error", display, None, line.removeprefix(f"{display}: "))
+                for line in str(exc).splitlines()]
+    hooks = [name for name in dir(module) if hasattr(getattr(module, name), "advisor_impl")]
+    if not hooks:
+        return [Finding("warning", display, None, "implements no hook: mark its functions with @hookimpl "
+                                                  "(from advisor import hookimpl)")]
+    return []
 
 
 def _position(finding: Finding) -> tuple[int, str, int]:

@@ -437,3 +437,45 @@ def test_rules_test_coverage_knows_python_rules_only_by_what_fired(make_app, tmp
     body = json.loads(app.test_cli_runner().invoke(args=["rules", "test", "--coverage", "--json", str(cases)]).output)
     scorer = next(entry for entry in body["coverage"] if entry["pack"] == "scorer")
     assert scorer["rules"] is None and scorer["rules_unfired"] == []
+
+
+# --- rules check on a Python plugin ----------------------------------------------------------
+
+
+def test_rules_check_checks_a_python_plugin_module(runner, tmp_path):
+    good = write(tmp_path / "ok", "housing_load.py", """
+        from advisor import hookimpl
+
+        @hookimpl
+        def score_forms(answers):
+            return []
+    """)
+    result = runner.invoke(args=["rules", "check", str(good)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "checked 0 pack(s) and 1 module(s): 0 error(s), 0 warning(s)"
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from advisor import hookimpl\n\n@hookimpl\ndef score_form(answers):\n    return []\n",
+         "unknown hook 'score_form'"),
+        ("import nowhere_to_be_found\n", "misspelled.py: import failed: ModuleNotFoundError"),
+        ("from advisor import hookimpl\nfrom advisor.model import Question\n\n@hookimpl\ndef register_questions():\n"
+         "    return [Question(id='scope', kind='integer', text={'en': 'x'})]\n",
+         "question 'scope' is defined by two plugins: 'core' and 'misspelled'"),
+    ],
+)
+def test_rules_check_reports_what_start_up_would_refuse_in_a_python_plugin(runner, tmp_path, source, expected):
+    module = tmp_path / "misspelled.py"
+    module.write_text(source, encoding="utf-8")
+    result = runner.invoke(args=["rules", "check", str(module)])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert result.output.startswith("error: ")
+
+
+def test_rules_check_warns_about_a_module_without_hooks(runner, tmp_path):
+    module = write(tmp_path, "nothing.py", "VALUE = 1\n")
+    result = runner.invoke(args=["rules", "check", str(module)])
+    assert f"warning: {module}: implements no hook: mark its functions with @hookimpl" in result.output
