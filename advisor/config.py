@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "PLUGINS_DENY": [],
     "PLUGINS_ENTRY_POINTS": True,
     "PLUGINS_STRICT": False,
+    "PLUGIN_ERRORS": "stop",  # "skip": start without a broken directory plugin, health degraded
     "PLUGINS_TRACE": False,
     # The advice
     "TIE_MARGIN": 1.0,

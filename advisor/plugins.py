@@ -13,8 +13,8 @@ import importlib.metadata
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -27,6 +27,8 @@ from .rulepack import PackError, RulePack, load_pack
 
 ENTRY_POINT_GROUP = "advisor"
 PluginKind = Literal["builtin", "entrypoint", "directory", "registered"]
+ErrorMode = Literal["stop", "skip"]
+ERROR_MODES = ("stop", "skip")
 
 
 class PluginLoadError(click.ClickException, RuntimeError):
@@ -38,10 +40,10 @@ class PluginLoadError(click.ClickException, RuntimeError):
 
     exit_code = 1
 
-    def __init__(self, message: str, plugins: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, by_plugin: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
-        self.plugins = tuple(plugins)
-        """The plugins at fault, where known (a skip of broken directory packs needs them)."""
+        self.by_plugin = dict(by_plugin or {})
+        """Plugin name to what is wrong with it, where the fault is one plugin's (for skipping)."""
 
     def __str__(self) -> str:
         return self.message
@@ -64,10 +66,30 @@ class PluginInfo:
     digest: str
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedPlugin:
+    """A broken directory plugin left out at start-up (``PLUGIN_ERRORS = "skip"``)."""
+
+    name: str
+    source: str
+    error: str
+
+
 @dataclass(slots=True)
 class LoadedPlugins:
     manager: pluggy.PluginManager
     infos: list[PluginInfo]
+    skipped: list[SkippedPlugin] = field(default_factory=list)
+
+    def kind_of(self, name: str) -> str | None:
+        return next((info.kind for info in self.infos if info.name == name), None)
+
+    def skip(self, name: str, error: str) -> None:
+        """Take a loaded plugin out again, remembering why (its start-up checks failed)."""
+        info = next(info for info in self.infos if info.name == name)
+        self.manager.unregister(name=name)
+        self.infos.remove(info)
+        self.skipped.append(SkippedPlugin(name, info.source, error))
 
 
 def new_manager() -> pluggy.PluginManager:
@@ -84,13 +106,19 @@ def load_plugins(
     deny: Sequence[str] = (),
     extra: Iterable[tuple[str, object]] = (),
     entry_points: bool = True,
+    errors: ErrorMode = "stop",
 ) -> LoadedPlugins:
     """Load every plugin source into a fresh manager and list what was loaded.
 
     ``extra`` registers ready-made plugin objects (tests and embedding applications use it).
+    ``errors="skip"`` leaves a broken file of the plugins directory out (listed in ``skipped``)
+    instead of stopping; every other source still stops start-up when broken.
     """
+    if errors not in ERROR_MODES:
+        raise PluginLoadError(f"PLUGIN_ERRORS must be one of {', '.join(ERROR_MODES)}, not {errors!r}")
     manager = new_manager()
     infos: list[PluginInfo] = []
+    skipped: list[SkippedPlugin] = []
     allowed = set(allow)
     denied = set(deny)
 
@@ -123,36 +151,46 @@ def load_plugins(
     if plugins_dir is not None:
         if not plugins_dir.is_dir():
             raise PluginLoadError(f"{plugins_dir}: the plugins directory does not exist")
-        for pack in _packs_in(plugins_dir):
-            register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
-        for module in _modules_in(plugins_dir):
-            version = str(getattr(module, "__version__", "0"))
-            name = module_name(module)
-            register(module, name, version, "directory", str(module.__file__), _digest_of(module, version))
+        for path in sorted(plugins_dir.glob("*.toml")) + _module_files(plugins_dir):
+            try:
+                if path.suffix == ".toml":
+                    pack = _pack(path)
+                    register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
+                else:
+                    module = load_module(path)
+                    version = str(getattr(module, "__version__", "0"))
+                    register(module, module_name(module), version, "directory", str(module.__file__),
+                             _digest_of(module, version))
+            except PluginLoadError as exc:
+                if errors != "skip":
+                    raise
+                skipped.append(SkippedPlugin(path.stem, display_path(path), str(exc)))
     for name, plugin in extra:
         version = str(getattr(plugin, "__version__", getattr(plugin, "version", "0")))
         register(plugin, name, version, "registered", f"<{name}>", _digest_of(plugin, version))
 
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginLoadError(
-            f"plugin '{exc.plugin_name if hasattr(exc, 'plugin_name') else exc.plugin}': {exc} "
-            "(is a hook name misspelled? see advisor/hookspecs.py)"
-        ) from None
-    return LoadedPlugins(manager, infos)
+    loaded = LoadedPlugins(manager, infos, skipped)
+    while True:
+        try:
+            manager.check_pending()
+            return loaded
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin) or str(exc.plugin)
+            message = f"plugin '{name}': {exc} (is a hook name misspelled? see advisor/hookspecs.py)"
+            if errors != "skip" or loaded.kind_of(name) != "directory":
+                raise PluginLoadError(message, {name: message}) from None
+            loaded.skip(name, message)
 
 
 def _packs_in(folder: Path | None) -> list[RulePack]:
-    if folder is None:
-        return []
-    packs = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            packs.append(load_pack(path, display_path(path)))
-        except PackError as exc:
-            raise PluginLoadError(str(exc)) from None
-    return packs
+    return [_pack(path) for path in sorted(folder.glob("*.toml"))] if folder is not None else []
+
+
+def _pack(path: Path) -> RulePack:
+    try:
+        return load_pack(path, display_path(path))
+    except PackError as exc:
+        raise PluginLoadError(str(exc)) from None
 
 
 def display_path(path: Path) -> str:
@@ -180,8 +218,8 @@ def _entry_point_plugins() -> list[tuple[object, str, str, str]]:
     return found
 
 
-def _modules_in(folder: Path) -> list[ModuleType]:
-    return [load_module(path) for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")]
+def _module_files(folder: Path) -> list[Path]:
+    return [path for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")]
 
 
 def load_module(path: Path) -> ModuleType:
