@@ -2,7 +2,8 @@
 
     advisor plugins list              what is loaded: name, version, kind, source, hooks
     advisor rules check [PATH...]     lint packs before installing them (default: the rules dir)
-    advisor rules test CASES...       run worked cases (TOML) against the loaded rules
+    advisor rules test CASES...       run worked cases (TOML) against the loaded rules (--coverage)
+    advisor rules impact --base REF   which advice a rule change changes (cases, stored assessments)
     advisor advice FILE               the advice for answers in a JSON or TOML file
 
 The commands are thin: the lint logic is :mod:`advisor.rulecheck`, the cases :mod:`advisor.cases`.
@@ -191,6 +192,65 @@ def test_rules(files: tuple[Path, ...], lang: str, verbose: bool, with_coverage:
             click.echo(line)
     if not results or any(not result.passed for result in results):
         raise SystemExit(1)
+
+
+# --- rules impact ----------------------------------------------------------------------------
+
+
+@rules_cli.command("impact")
+@click.argument("cases", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--base", required=True,
+              help="The rules before the change: a folder of packs, or a git ref (the --head folder at that commit).")
+@click.option("--head", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The rules after the change: a folder of packs (default: the loaded rules folder).")
+@click.option("--database", metavar="URL", default=None,
+              help="Also compare the stored assessments of this database (an SQLAlchemy URL).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the impact as JSON.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write an HTML report to this file, to send to colleagues.")
+def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, database: str | None, lang: str,
+                   as_json: bool, html_file: Path | None) -> None:
+    """Which advice changes with a rule change: worked cases (CASES) and stored assessments.
+
+    The packs of each side replace the loaded packs with the same id (new ids are added), so a
+    plugin author compares an edit of one pack and a domain expert an edit of the core rules.
+    """
+    from .impact import compare, impact_lines, subjects_from_cases
+    from .impactsources import (
+        ImpactSourceError, assessment_subjects, engine_with, packs_at_ref, packs_in,
+    )
+
+    app = current_app
+    head = head or (Path(app.config["RULES_DIR"]) if app.config.get("RULES_DIR") else None)
+    if head is None:
+        raise click.ClickException("no --head folder and no RULES_DIR")
+    if not cases and not database:
+        raise click.ClickException("give worked cases (CASES) or --database URL, or both")
+    try:
+        base_packs, base_name = (packs_in(Path(base)), base) if Path(base).is_dir() else packs_at_ref(head, base)
+        head_packs = packs_in(head)
+        engines = [engine_with(app.config, packs) for packs in (base_packs, head_packs)]
+        subjects = []
+        for path in pack_files(cases):
+            subjects.extend(subjects_from_cases(load_cases(path)))
+        if database:
+            subjects.extend(assessment_subjects(database))
+    except (ImpactSourceError, CaseFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    subjects = [type(s)(s.kind, s.name, s.answers, lang if s.kind == "case" else s.lang) for s in subjects]
+    impact = compare(*engines, subjects, base_name=base_name, head_name=display_path(head))
+    if as_json:
+        click.echo(json.dumps(impact.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in impact_lines(impact):
+            click.echo(line)
+    if html_file is not None:
+        from .impactsources import impact_html
+
+        html_file.write_text(impact_html(impact, engines[1], lang), encoding="utf-8")
+        if not as_json:
+            click.echo(f"\nwrote {html_file}")
 
 
 # --- advice ----------------------------------------------------------------------------------

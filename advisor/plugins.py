@@ -107,13 +107,17 @@ def load_plugins(
     extra: Iterable[tuple[str, object]] = (),
     entry_points: bool = True,
     errors: ErrorMode = "stop",
+    replace: Sequence[RulePack] = (),
 ) -> LoadedPlugins:
     """Load every plugin source into a fresh manager and list what was loaded.
 
     ``extra`` registers ready-made plugin objects (tests and embedding applications use it).
     ``errors="skip"`` leaves a broken file of the plugins directory out (listed in ``skipped``)
-    instead of stopping; every other source still stops start-up when broken.
+    instead of stopping; every other source still stops start-up when broken. ``replace`` are
+    packs that take the place of the loaded pack with the same id (keeping its kind) or, with a
+    new id, are added as directory packs: ``rules impact`` loads the rules of a change that way.
     """
+    replacements = {pack.id: pack for pack in replace}
     if errors not in ERROR_MODES:
         raise PluginLoadError(f"PLUGIN_ERRORS must be one of {', '.join(ERROR_MODES)}, not {errors!r}")
     manager = new_manager()
@@ -128,6 +132,9 @@ def load_plugins(
     def register(plugin: object, name: str, version: str, kind: PluginKind, source: str, digest: str) -> None:
         if not wanted(name):
             return
+        if name in replacements and plugin is not replacements[name]:
+            plugin = replacements.pop(name)
+            version, source, digest = plugin.version, plugin.file, plugin.digest
         previous = next((info for info in infos if info.name == name), None)
         if previous is not None:
             raise PluginLoadError(
@@ -165,6 +172,8 @@ def load_plugins(
                 if errors != "skip":
                     raise
                 skipped.append(SkippedPlugin(path.stem, display_path(path), str(exc)))
+    for pack in list(replacements.values()):
+        register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
     for name, plugin in extra:
         version = str(getattr(plugin, "__version__", getattr(plugin, "version", "0")))
         register(plugin, name, version, "registered", f"<{name}>", _digest_of(plugin, version))
