@@ -4,6 +4,8 @@
     advisor rules check [PATH...]     lint packs before installing them (default: the rules dir)
     advisor rules test CASES...       run worked cases (TOML) against the loaded rules (--coverage)
     advisor rules impact --base REF   which advice a rule change changes (cases, stored assessments)
+    advisor rules fmt FILE...         rewrite packs in one canonical layout (--check for CI)
+    advisor rules schema              the JSON Schema of the pack format, for editors
     advisor advice FILE               the advice for answers in a JSON or TOML file
 
 The commands are thin: the lint logic is :mod:`advisor.rulecheck`, the cases :mod:`advisor.cases`.
@@ -192,6 +194,55 @@ def test_rules(files: tuple[Path, ...], lang: str, verbose: bool, with_coverage:
             click.echo(line)
     if not results or any(not result.passed for result in results):
         raise SystemExit(1)
+
+
+# --- rules fmt and rules schema --------------------------------------------------------------
+
+
+@rules_cli.command("fmt", with_appcontext=False)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--write", is_flag=True, help="Rewrite the files in place (default: print the result).")
+@click.option("--check", is_flag=True, help="Only say which files are not in the canonical layout (exit 1).")
+@click.option("--drop-comments", is_flag=True, help="Allow --write to drop the comments of a file.")
+def fmt_rules(files: tuple[Path, ...], write: bool, check: bool, drop_comments: bool) -> None:
+    """Rewrite rule packs in one canonical layout (see plugins/README.md, "rules fmt")."""
+    from .packfmt import format_pack, has_comments
+    from .rulepack import PackError, parse_pack
+
+    unformatted = []
+    for path in pack_files(files):
+        content = path.read_bytes()
+        try:
+            pack = parse_pack(content, display_path(path))  # a pack with errors is not formatted
+        except PackError as exc:
+            raise click.ClickException(f"not formatted, fix these first:\n{exc}") from None
+        text = content.decode("utf-8")
+        formatted = format_pack(tomllib.loads(text))
+        if check:
+            if formatted != text:
+                unformatted.append(pack.file)
+                click.echo(f"would reformat {pack.file}")
+        elif write:
+            if formatted == text:
+                continue
+            if has_comments(text) and not drop_comments:
+                raise click.ClickException(
+                    f"{pack.file}: has comments, which fmt cannot keep: move them into the texts or "
+                    "sources, or pass --drop-comments")
+            path.write_text(formatted, encoding="utf-8")
+            click.echo(f"reformatted {pack.file}")
+        else:
+            click.echo(formatted, nl=False)
+    if unformatted:
+        raise SystemExit(1)
+
+
+@rules_cli.command("schema", with_appcontext=False)
+def schema_command() -> None:
+    """Print the JSON Schema of the rule pack format (for editors: taplo, Even Better TOML)."""
+    from .packschema import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 # --- rules impact ----------------------------------------------------------------------------

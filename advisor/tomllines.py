@@ -25,6 +25,7 @@ class KeyLines:
         self._pos = 0
         self._line = 1
         self.lines: dict[Path, int] = {}
+        self.comments = 0
         self._array_tables: dict[Path, int] = {}
         """Array-of-tables path (without index) to its last index."""
         try:
@@ -57,6 +58,7 @@ class KeyLines:
             if char in " \t\r" or (newlines and char == "\n"):
                 self._advance()
             elif char == "#":
+                self.comments += 1
                 end = self._text.find("\n", self._pos)
                 self._advance((end if end != -1 else len(self._text)) - self._pos)
             else:
