@@ -4,6 +4,7 @@
     advisor rules check [PATH...]     lint packs before installing them (default: the rules dir)
     advisor rules test CASES...       run worked cases (TOML) against the loaded rules (--coverage)
     advisor rules impact --base REF   which advice a rule change changes (cases, stored assessments)
+    advisor rules show PACK           a pack's questions and texts as a manager reads them (--html)
     advisor rules fmt FILE...         rewrite packs in one canonical layout (--check for CI)
     advisor rules schema              the JSON Schema of the pack format, for editors
     advisor advice FILE               the advice for answers in a JSON or TOML file
@@ -29,7 +30,8 @@ from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
 from .plugins import PluginLoadError, describe, display_path, load_plugins
 from .rulecheck import Finding, Loaded, Report, check_files, check_module, pack_files
-from .rulepack import RulePack
+from .packerrors import did_you_mean
+from .rulepack import RulePack, load_pack
 
 plugins_cli = AppGroup("plugins", help="The loaded plugins.")
 rules_cli = AppGroup("rules", help="Check and test rule packs.")
@@ -194,6 +196,46 @@ def test_rules(files: tuple[Path, ...], lang: str, verbose: bool, with_coverage:
             click.echo(line)
     if not results or any(not result.passed for result in results):
         raise SystemExit(1)
+
+
+# --- rules show ------------------------------------------------------------------------------
+
+
+@rules_cli.command("show", with_appcontext=False)
+@click.argument("pack")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the preview as an HTML page to this file instead.")
+def show_rules(pack: str, lang: str, html_file: Path | None) -> None:
+    """Preview a pack's questions, options and texts as a manager reads them.
+
+    PACK is a pack file, or the id of a loaded pack.
+    """
+    from .packpreview import preview, preview_html, preview_lines
+    from .rulepack import PackError
+
+    if Path(pack).is_file():
+        try:
+            found = load_pack(Path(pack), display_path(Path(pack)))
+        except PackError as exc:
+            raise click.ClickException(f"cannot be shown, fix these first:\n{exc}") from None
+    else:
+        app, error = _try_app()
+        if app is None:
+            raise click.ClickException(f"the loaded plugins do not start: {error}")
+        packs = {p.id: p for p in app.extensions["advisor"].engine.manager.get_plugins() if isinstance(p, RulePack)}
+        if pack not in packs:
+            raise click.ClickException(
+                f"no pack file and no loaded pack named '{pack}' (loaded packs: {', '.join(packs)})"
+                + did_you_mean(pack, packs))
+        found = packs[pack]
+    view = preview(found, lang)
+    if html_file is not None:
+        html_file.write_text(preview_html(view), encoding="utf-8")
+        click.echo(f"wrote {html_file}")
+        return
+    for line in preview_lines(view):
+        click.echo(line)
 
 
 # --- rules fmt and rules schema --------------------------------------------------------------

@@ -479,3 +479,58 @@ def test_rules_check_warns_about_a_module_without_hooks(runner, tmp_path):
     module = write(tmp_path, "nothing.py", "VALUE = 1\n")
     result = runner.invoke(args=["rules", "check", str(module)])
     assert f"warning: {module}: implements no hook: mark its functions with @hookimpl" in result.output
+
+
+# --- rules show ------------------------------------------------------------------------------
+
+
+def test_rules_show_previews_a_loaded_pack_as_a_manager_reads_it(make_app):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["rules", "show", "youth", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Youth care (youth 1.0.0, ")
+    assert "Step: Youth and family" in lines
+    question = next(i for i, line in enumerate(lines) if "[youth.safety_plan]" in line)
+    assert lines[question] == ("  1. Do all professionals around the child or family work from one shared safety "
+                               "plan?  (may be skipped)  [youth.safety_plan]")
+    assert lines[question + 2:question + 5] == [
+        "     ( ) Yes, one plan for everyone", "     ( ) No, each organisation has its own plan",
+        "     ( ) There is no plan (yet)"]
+    assert any(line.startswith("  [critical] No shared safety plan  (youth.no_safety_plan)") for line in lines)
+
+
+def test_rules_show_a_file_marks_a_missing_language_and_writes_html(runner, tmp_path):
+    pack = write(tmp_path, "housing.toml", """
+        [pack]
+        id = "housing"
+        version = "0.1.0"
+        title = { nl = "Wonen <en> schulden" }
+
+        [[questions]]
+        id = "housing.early_signals"
+        kind = "integer"
+        min = 0
+        max = 10
+        text = { nl = "Hoeveel signalen per maand?", en = "How many signals a month?" }
+    """)
+    result = runner.invoke(args=["rules", "show", str(pack), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"[no English text] Wonen <en> schulden (housing 0.1.0, {pack})")
+    assert ("  1. How many signals a month?  (may be skipped, a number from 0 to 10)  [housing.early_signals]"
+            in result.output.splitlines())
+    page = tmp_path / "housing.html"
+    result = runner.invoke(args=["rules", "show", str(pack), "--lang", "nl", "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="nl">' in html and "<h1>Wonen &lt;en&gt; schulden</h1>" in html
+    assert "<h3>Hoeveel signalen per maand?</h3>" in html
+    assert "mag je overslaan, een getal van 0 tot 10" in html
+
+
+def test_rules_show_an_unknown_pack_says_which_are_loaded(make_app):
+    app = make_app(PLUGINS_DIR=str(YOUTH))
+    result = app.test_cli_runner().invoke(args=["rules", "show", "yuoth"])
+    assert result.exit_code == 1
+    assert "no pack file and no loaded pack named 'yuoth'" in result.output
+    assert "did you mean 'youth'?" in result.output
