@@ -27,6 +27,7 @@ from typing import Any, Literal
 from .conditions import RECOMMENDED, ConditionError, compile_condition
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
+from .decisiontable import table_findings
 from .packerrors import Problem, did_you_mean, dotted, item_label
 from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
 
@@ -221,7 +222,14 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
     def warn(path: tuple[str | int, ...], message: str) -> None:
         indexed = len(path) > 1 and isinstance(path[1], int)
         item = item_label(str(path[0]), int(path[1]), pack.data, ITEM_NAMES) if indexed else path[0]
-        found.append(Finding("warning", pack.file, str(item), message, pack.lines.line_of(path)))
+        file, line = pack.file, pack.lines.line_of(path)
+        if indexed and path[0] == "rules" and path[1] in pack.origins:
+            file, line = pack.origins[int(path[1])]  # a row of a decision table
+        found.append(Finding("warning", file, str(item), message, line))
+
+    for table in pack.tables:
+        for row, message in table_findings(table.rows, questions):
+            found.append(Finding("warning", row.file, f"rule '{row.rule['id']}'", message, row.line))
 
     if not any(pack.data[section] for section in ITEM_NAMES):
         warn(("pack",), "the pack defines nothing: add [[questions]], [[rules]], [[risks]] or [[conditions]] "

@@ -12,7 +12,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -92,6 +92,8 @@ class HeaderSchema(Schema):
     version = fields.String(required=True, validate=validate.Length(min=1))
     title = Text(required=True)
     description = Text()
+    decision_tables = fields.List(fields.String(validate=validate.Length(min=1)))
+    """CSV files (next to the pack) whose rows are more scoring rules; see advisor/decisiontable.py."""
 
 
 class StepSchema(Schema):
@@ -241,10 +243,10 @@ def load_pack(path: Path, display_name: str | None = None) -> RulePack:
         content = path.read_bytes()
     except OSError as exc:
         raise PackError(name, f"cannot be read ({exc.strerror})") from None
-    return parse_pack(content, name)
+    return parse_pack(content, name, folder=path.parent)
 
 
-def parse_pack(content: bytes, name: str) -> RulePack:
+def parse_pack(content: bytes, name: str, folder: Path | None = None) -> RulePack:
     """Shape-check a pack's bytes; :class:`PackError` lists every problem with its line."""
     try:
         text = content.decode("utf-8")
@@ -263,13 +265,73 @@ def parse_pack(content: bytes, name: str) -> RulePack:
     if "cases" in raw and "pack" not in raw:
         raise PackError(name, "is a file of worked cases ([[cases]]), not a rule pack: keep case files out of "
                               "the plugins folder and run them with 'rules test'", line=lines.line_of(("cases",)))
+    digest = hashlib.sha256(content)
+    raw, origins, tables = _with_table_rules(raw, name, folder, lines, digest)
     try:
         data = _PACK_SCHEMA.load(raw)
     except ValidationError as exc:
         problems = shape_problems(exc.messages, raw, _PACK_SCHEMA, name, lines, ITEM_NAMES)
-        raise PackError(name, problems[0].message, problems=problems) from None
+        problems = [_at_origin(problem, origins, raw) for problem in problems]
+        raise PackError(name, problems[0].message, problems=problems + _table_problems(tables)) from None
+    if _table_problems(tables):
+        problems = _table_problems(tables)
+        raise PackError(name, problems[0].message, problems=problems)
     _check_unique_ids(data, name, lines)
-    return RulePack(data, name, hashlib.sha256(content).hexdigest(), lines)
+    pack = RulePack(data, name, digest.hexdigest(), lines)
+    pack.origins, pack.tables = origins, tables
+    return pack
+
+
+def _with_table_rules(
+    raw: dict[str, Any], name: str, folder: Path | None, lines: KeyLines, digest: Any,
+) -> tuple[dict[str, Any], dict[int, tuple[str, int]], list[Any]]:
+    """The pack with the rows of its decision tables appended to its rules, where each of those
+    rules comes from (rule index -> (file, line)), and the tables read."""
+    from .decisiontable import Table, read_table
+
+    header = raw.get("pack")
+    files = header.get("decision_tables") if isinstance(header, Mapping) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return raw, {}, []
+    tables = []
+    for position, file in enumerate(files):
+        if folder is None:
+            table = Table(file)
+            table.problems.append(Problem(name, "decision tables can only be read from a pack file",
+                                          "pack", f"decision_tables[{position}]",
+                                          lines.line_of(("pack", "decision_tables"))))
+        else:
+            path = folder / file
+            table = read_table(path, str(Path(name).parent / file))
+            if path.is_file():
+                digest.update(path.read_bytes())
+        tables.append(table)
+    own = raw.get("rules") if isinstance(raw.get("rules"), list) else []
+    origins: dict[int, tuple[str, int]] = {}
+    rules = list(own)
+    for table in tables:
+        for row in table.rows:
+            origins[len(rules)] = (row.file, row.line)
+            rules.append(row.rule)
+    return {**raw, "rules": rules}, origins, tables
+
+
+def _table_problems(tables: Sequence[Any]) -> list[Problem]:
+    return [problem for table in tables for problem in table.problems]
+
+
+def _at_origin(problem: Problem, origins: Mapping[int, tuple[str, int]], raw: Mapping[str, Any]) -> Problem:
+    """A shape problem of a rule from a decision table, placed at its row."""
+    match = re.match(r"rule (?:'(.*)'|#(\d+))$", problem.item or "")
+    if not match or not origins:
+        return problem
+    index = int(match.group(2)) - 1 if match.group(2) else next(
+        (i for i, rule in enumerate(raw["rules"]) if isinstance(rule, Mapping) and rule.get("id") == match.group(1)),
+        None)
+    if index is None or index not in origins:
+        return problem
+    file, line = origins[index]
+    return replace(problem, file=file, line=line)
 
 
 def _toml_syntax(exc: tomllib.TOMLDecodeError, name: str) -> PackError:
@@ -340,6 +402,9 @@ class RulePack:
         self.digest = digest
         self.data = data
         self.lines = lines or KeyLines("")
+        self.origins: dict[int, tuple[str, int]] = {}
+        """Rules from decision tables: rule index -> (CSV file, line)."""
+        self.tables: list[Any] = []
         self._steps = [_step(entry, i) for i, entry in enumerate(data["steps"])]
         self._questions = [_question(entry, i) for i, entry in enumerate(data["questions"])]
         self._forms = [_form(entry) for entry in data["forms"]]
@@ -404,7 +469,10 @@ class RulePack:
         return None
 
     def problem(self, section: str, index: int, message: str, field: str | None = None) -> Problem:
-        """A problem of one item, with its line."""
+        """A problem of one item, with its line (its row, for a rule from a decision table)."""
+        if section == "rules" and index in self.origins:
+            file, line = self.origins[index]
+            return Problem(file, message, item_label(section, index, self.data, ITEM_NAMES), field, line)
         return Problem(
             self.file, message, item_label(section, index, self.data, ITEM_NAMES), field,
             self.lines.line_of((section, index) + (field_path(field) if field else ())),
