@@ -19,6 +19,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ class CaseSchema(Schema):
     expect_form = _FormList(required=True)
     expect_risks = fields.List(fields.String(), load_default=list)
     forbid_risks = fields.List(fields.String(), load_default=list)
+    as_of = fields.Date(load_default=None)
+    """Judge the case with the rules in force on this date (``as_of = 2027-01-01``); default: today."""
 
 
 class CaseFileSchema(Schema):
@@ -72,6 +75,7 @@ class Case:
     expect_risks: tuple[str, ...] = ()
     forbid_risks: tuple[str, ...] = ()
     file: str = ""
+    as_of: date | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
     """Where the case and its fields start in the file: ``""`` (the case), ``"expect_form"``, …"""
 
@@ -117,6 +121,7 @@ def load_cases(path: Path) -> list[Case]:
     cases = [
         Case(id=c["id"], story=c["story"], answers=c["answers"], expect_form=tuple(c["expect_form"]),
              expect_risks=tuple(c["expect_risks"]), forbid_risks=tuple(c["forbid_risks"]), file=name,
+             as_of=c["as_of"],
              lines={key: line for key in ("",) + fields_with_lines
                     if (line := lines.line_of(("cases", index) + ((key,) if key else ()))) is not None})
         for index, c in enumerate(data["cases"])
@@ -170,7 +175,7 @@ def run_case(engine: Engine, case: Case, lang: str = "en") -> CaseResult:
     if both:
         problem(f"{case.where('forbid_risks')}: risk '{both[0]}' is both expected and forbidden: keep it in one list")
     try:
-        advice = engine.advise(case.answers, lang)
+        advice = engine.advise(case.answers, lang, as_of=case.as_of)
     except AnswersError as exc:
         result.problems.extend(f"{case.where('answers')}: {k}: {', '.join(v)}" for k, v in exc.errors.items())
         return result

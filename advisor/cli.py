@@ -34,6 +34,8 @@ from .packerrors import did_you_mean
 from .rulepack import RulePack, load_pack
 
 plugins_cli = AppGroup("plugins", help="The loaded plugins.")
+CHANGELOG_SHOWN = 3
+"""Changelog entries per pack in the text listing (all of them with --json)."""
 rules_cli = AppGroup("rules", help="Check and test rule packs.")
 
 
@@ -56,9 +58,13 @@ def list_plugins(as_json: bool) -> None:
     width = max([len(p["name"]) for p in listing] + [4])
     vwidth = max([len(p["version"]) for p in listing] + [7])
     click.echo(f"{'name':<{width}}  {'version':<{vwidth}}  {'kind':<10}  source")
+    lang = current_app.config["DEFAULT_LANG"]
     for plugin in listing:
         click.echo(f"{plugin['name']:<{width}}  {plugin['version']:<{vwidth}}  {plugin['kind']:<10}  {plugin['source']}")
         click.echo(f"{'':<{width}}  hooks: {', '.join(plugin['hooks']) or '-'}")
+        for entry in plugin["changelog"][:CHANGELOG_SHOWN]:
+            when = f" ({entry['date']})" if entry["date"] else ""
+            click.echo(f"{'':<{width}}  {entry['version']}{when}: {localize(entry['changes'], lang)}")
     click.echo(f"{len(listing)} plugins; rule set {engine.ruleset.fingerprint[:12]}")
 
 
@@ -355,7 +361,9 @@ def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, databa
 @click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
               help="Language of the texts (default: the file's 'lang', then DEFAULT_LANG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the advice as the API would send it.")
-def advice_command(file: Path, lang: str | None, as_json: bool) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Use the rules in force on this date (YYYY-MM-DD; default: today).")
+def advice_command(file: Path, lang: str | None, as_json: bool, as_of: Any) -> None:
     """Advise on answers in FILE (JSON or TOML): a table of answers, or {"answers": ..., "lang": ...}."""
     data = _read_answers(file)
     answers = data.get("answers") if isinstance(data.get("answers"), dict) else data
@@ -363,7 +371,7 @@ def advice_command(file: Path, lang: str | None, as_json: bool) -> None:
         or current_app.config["DEFAULT_LANG"]
     engine = _engine()
     try:
-        advice = engine.advise(answers, lang)
+        advice = engine.advise(answers, lang, as_of=as_of.date() if as_of else None)
     except AnswersError as exc:
         for key, reasons in exc.errors.items():
             click.echo(f"error: {file}: {key}: {', '.join(reasons)}", err=True)

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -43,6 +44,7 @@ from .model import (
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
 from .rulepack import RulePack
+from .validity import judged_on
 
 log = logging.getLogger("advisor.engine")
 trace_log = logging.getLogger("advisor.trace")
@@ -233,13 +235,17 @@ class Engine:
 
     # --- Advice -----------------------------------------------------------------------------
 
-    def advise(self, answers: Any, lang: str = "nl") -> Advice:
-        """Validate complete answers and produce the advice, in `lang`."""
+    def advise(self, answers: Any, lang: str = "nl", *, as_of: date | None = None) -> Advice:
+        """Validate complete answers and produce the advice, in `lang`, with the rules in force
+        on `as_of` (None: today)."""
         clean = self.validate_answers(answers)
-        return self.advise_valid(clean, lang)
+        return self.advise_valid(clean, lang, as_of=as_of)
 
-    def advise_valid(self, answers: dict[str, Any], lang: str = "nl") -> Advice:
+    def advise_valid(self, answers: dict[str, Any], lang: str = "nl", *, as_of: date | None = None) -> Advice:
         """The advice for answers already passed through :meth:`validate_answers`."""
+        if as_of is not None:
+            with judged_on(as_of):
+                return self.advise_valid(answers, lang)
         view = MappingProxyType(answers)
         failures: list[PluginFailure] = list(self.load_failures)
         triggers = self._trigger_lookup(answers, lang)

@@ -64,6 +64,8 @@ class PluginInfo:
     source: str
     hooks: tuple[str, ...]
     digest: str
+    changelog: tuple[Mapping[str, Any], ...] = ()
+    """A pack's ``changelog`` entries (version, date, changes), newest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,8 @@ def load_plugins(
         if isinstance(plugin, RulePack):  # a pack implements every hook; list those its data uses
             implemented &= plugin.used_hooks()
         hooks = tuple(sorted(implemented))
-        infos.append(PluginInfo(name, version, kind, source, hooks, digest))
+        changelog = tuple(plugin.changelog) if isinstance(plugin, RulePack) else ()
+        infos.append(PluginInfo(name, version, kind, source, hooks, digest, changelog))
 
     for pack in _packs_in(builtin_dir):
         register(pack, pack.id, pack.version, "builtin", pack.file, pack.digest)
@@ -264,6 +267,12 @@ def _digest_of(plugin: object, version: str) -> str:
 def describe(infos: Sequence[PluginInfo]) -> list[dict[str, Any]]:
     """The listing as plain data (API, CLI)."""
     return [
-        {"name": i.name, "version": i.version, "kind": i.kind, "source": i.source, "hooks": list(i.hooks)}
+        {"name": i.name, "version": i.version, "kind": i.kind, "source": i.source, "hooks": list(i.hooks),
+         "changelog": [_change(entry) for entry in i.changelog]}
         for i in infos
     ]
+
+
+def _change(entry: Mapping[str, Any]) -> dict[str, Any]:
+    day = entry.get("date")
+    return {"version": entry["version"], "date": day.isoformat() if day else None, "changes": dict(entry["changes"])}

@@ -28,6 +28,7 @@ from .conditions import RECOMMENDED, ConditionError, compile_condition
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
 from .decisiontable import table_findings
+from .validity import evaluation_date
 from .packerrors import Problem, did_you_mean, dotted, item_label
 from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
 
@@ -239,8 +240,12 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
         if missing:
             example = " and ".join(f'{lang} = "…"' for lang in missing)
             warn(path + (name,), f"{name}: no {' and no '.join(missing)} text: add {example}")
+    today = evaluation_date()
     for section in ("rules", "risks", "conditions"):
         for index, entry in enumerate(pack.data[section]):
+            if entry.get("valid_until") and entry["valid_until"] < today:
+                warn((section, index, "valid_until"), f"expired on {entry['valid_until']}: it no longer fires; "
+                     "remove it and note the change in the pack's changelog")
             if not entry.get("source", "").strip():
                 warn((section, index), "no source: name the article or study it rests on")
             upside_down = _min_above_max(entry.get("when"))

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +24,7 @@ from .conditions import RECOMMENDED, Condition, ConditionError, compile_conditio
 from .hookspecs import hookimpl
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
+from .validity import evaluation_date, in_force
 from .model import (
     LANGUAGES,
     Answers,
@@ -87,11 +89,19 @@ def Text(**kwargs: Any) -> fields.Nested:
     return fields.Nested(TextSchema, **kwargs)
 
 
+class ChangelogEntrySchema(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1))
+    date = fields.Date()
+    changes = Text(required=True)
+
+
 class HeaderSchema(Schema):
     id = fields.String(required=True, validate=ID)
     version = fields.String(required=True, validate=validate.Length(min=1))
     title = Text(required=True)
     description = Text()
+    changelog = fields.List(fields.Nested(ChangelogEntrySchema))
+    """What changed per version, newest first: shown by ``plugins list`` and ``GET /api/v1/plugins``."""
     decision_tables = fields.List(fields.String(validate=validate.Length(min=1)))
     """CSV files (next to the pack) whose rows are more scoring rules; see advisor/decisiontable.py."""
 
@@ -156,7 +166,20 @@ class Points(fields.Float):
         return super()._validated(value)
 
 
-class RuleSchema(Schema):
+class _Dated(Schema):
+    """``valid_from`` / ``valid_until``: TOML dates (``valid_from = 2027-01-01``), both inclusive."""
+
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+
+    @validates_schema
+    def in_order(self, data: dict, **kwargs: Any) -> None:
+        low, high = data.get("valid_from"), data.get("valid_until")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(f"valid_from {low} is after valid_until {high}: swap them", "valid_from")
+
+
+class RuleSchema(_Dated):
     id = fields.String(required=True, validate=ID)
     when = fields.Dict(keys=fields.String())
     contributions = fields.Dict(
@@ -167,7 +190,7 @@ class RuleSchema(Schema):
     source = fields.String()
 
 
-class RiskSchema(Schema):
+class RiskSchema(_Dated):
     id = fields.String(required=True, validate=QUESTION_ID)
     severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
     when = fields.Dict(keys=fields.String())
@@ -372,6 +395,8 @@ class _CompiledRule:
     index: int
     condition: Condition
     contribution: Contribution
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 _GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
@@ -381,6 +406,8 @@ _GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
 class _CompiledRisk:
     condition: Condition
     finding: RiskFinding
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +425,7 @@ class RulePack:
         self.id: str = header["id"]
         self.version: str = header["version"]
         self.title: Mapping[str, str] = header["title"]
+        self.changelog: list[Mapping[str, Any]] = list(header.get("changelog", ()))
         self.file = file
         self.digest = digest
         self.data = data
@@ -417,6 +445,8 @@ class RulePack:
         """Choice question -> option -> (what is left to test, rule) for rules guarded by it."""
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
+        self._dated = False
+        """Whether any rule or risk has a validity period (only then is the date looked at)."""
 
     def __repr__(self) -> str:
         return f"<RulePack {self.id} {self.version} from {self.file}>"
@@ -499,6 +529,7 @@ class RulePack:
                     rule=entry["id"], contributions=MappingProxyType(dict(entry["contributions"])),
                     because=entry["because"], source=entry.get("source", ""), reads=condition.reads,
                 ),
+                valid_from=entry.get("valid_from"), valid_until=entry.get("valid_until"),
             )
             if condition.guard:
                 qid, options = condition.guard
@@ -515,7 +546,7 @@ class RulePack:
             risks.append(_CompiledRisk(condition, RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
-            )))
+            ), entry.get("valid_from"), entry.get("valid_until")))
         conditions = []
         for index, entry in enumerate(data["conditions"]):
             wanted = entry.get("forms")
@@ -533,6 +564,7 @@ class RulePack:
             raise PackError(self.file, problems[0].message, problems=problems)
         self._unguarded, self._guarded = unguarded, guarded
         self._risks, self._conditions = risks, conditions
+        self._dated = any(e.get("valid_from") or e.get("valid_until") for e in data["rules"] + data["risks"])
 
     def reads(self) -> set[str]:
         """The question ids the compiled rules, risks and conditions read (after :meth:`compile`)."""
@@ -564,6 +596,9 @@ class RulePack:
             for residual, rule in by_option.get(value, ()):
                 if residual is None or residual(answers):
                     fired.append(rule)
+        if self._dated:
+            day = evaluation_date()
+            fired = [rule for rule in fired if in_force(day, rule.valid_from, rule.valid_until)]
         if len(fired) > 1:
             fired.sort(key=_rule_index)
         return [rule.contribution for rule in fired]
@@ -573,6 +608,10 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
+        if self._dated:
+            day = evaluation_date()
+            return [risk.finding for risk in self._risks
+                    if in_force(day, risk.valid_from, risk.valid_until) and risk.condition.test(context)]
         return [risk.finding for risk in self._risks if risk.condition.test(context)]
 
     @hookimpl
