@@ -308,8 +308,10 @@ def schema_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the impact as JSON.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write an HTML report to this file, to send to colleagues.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Compare the rules in force on this date (YYYY-MM-DD; default: today).")
 def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, database: str | None, lang: str,
-                   as_json: bool, html_file: Path | None) -> None:
+                   as_json: bool, html_file: Path | None, as_of: Any) -> None:
     """Which advice changes with a rule change: worked cases (CASES) and stored assessments.
 
     The packs of each side replace the loaded packs with the same id (new ids are added), so a
@@ -338,7 +340,8 @@ def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, databa
     except (ImpactSourceError, CaseFileError) as exc:
         raise click.ClickException(str(exc)) from None
     subjects = [type(s)(s.kind, s.name, s.answers, lang if s.kind == "case" else s.lang) for s in subjects]
-    impact = compare(*engines, subjects, base_name=base_name, head_name=display_path(head))
+    impact = compare(*engines, subjects, base_name=base_name, head_name=display_path(head),
+                     as_of=as_of.date() if as_of else None)
     if as_json:
         click.echo(json.dumps(impact.as_dict(), indent=2, ensure_ascii=False))
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from .engine import AnswersError, Engine
@@ -101,22 +102,22 @@ class Impact:
 
 
 def compare(base: Engine, head: Engine, subjects: Iterable[Subject], *, base_name: str = "base",
-            head_name: str = "head") -> Impact:
-    """Advise on every subject with both engines and keep what differs."""
+            head_name: str = "head", as_of: date | None = None) -> Impact:
+    """Advise on every subject with both engines (the rules in force on `as_of`) and keep what differs."""
     impact = Impact(base=base_name, head=head_name)
     for subject in subjects:
         impact.compared += 1
-        before, errors_before = _advise(base, subject)
-        after, errors_after = _advise(head, subject)
+        before, errors_before = _advise(base, subject, as_of)
+        after, errors_after = _advise(head, subject, as_of)
         change = _change(subject, before, after, errors_before, errors_after)
         if change is not None:
             impact.changes.append(change)
     return impact
 
 
-def _advise(engine: Engine, subject: Subject) -> tuple[Advice | None, dict[str, list[str]]]:
+def _advise(engine: Engine, subject: Subject, as_of: date | None) -> tuple[Advice | None, dict[str, list[str]]]:
     try:
-        return engine.advise(dict(subject.answers), subject.lang), {}
+        return engine.advise(dict(subject.answers), subject.lang, as_of=as_of), {}
     except AnswersError as exc:
         return None, exc.errors
 

@@ -166,3 +166,15 @@ def test_a_broken_pack_on_one_side_names_file_and_line(runner, edited, case_file
     result = runner.invoke(args=["rules", "impact", "--base", str(RULES), "--head", str(edited), str(case_file)])
     assert result.exit_code == 1
     assert "scoring.toml:" in result.output and "did you mean 'contributions'?" in result.output
+
+
+def test_impact_on_an_as_of_date_compares_the_rules_in_force_then(runner, tmp_path, case_file):
+    folder = tmp_path / "dated"
+    shutil.copytree(RULES, folder, ignore=shutil.ignore_patterns("collaboration"))
+    scoring = folder / "scoring.toml"
+    scoring.write_text(scoring.read_text(encoding="utf-8").replace(
+        OLD_POINTS, "valid_from = 2030-01-01\n" + NEW_POINTS), encoding="utf-8")
+    args = ["rules", "impact", "--base", str(RULES), "--head", str(folder), str(case_file)]
+    before = runner.invoke(args=[*args, "--as-of", "2029-12-31"]).output.splitlines()[0]
+    after = runner.invoke(args=[*args, "--as-of", "2030-01-01"]).output.splitlines()[0]
+    assert "0 of 1 advices change" in before and "1 of 1 advices change" in after
