@@ -34,6 +34,14 @@ def test_bench_load_explains_itself():
     assert result.returncode == 0 and "--duration" in result.stdout
 
 
+def test_bench_peers_explains_itself_and_names_its_peer():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "peers"), "--help"], capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0
+    assert "--openfisca-venv" in result.stdout and "/calculate" in result.stdout
+
+
 def test_bench_request_costs_takes_the_request_apart():
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "request_costs"), "--requests", "20", "--rounds", "1"],
