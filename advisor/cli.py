@@ -24,13 +24,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 
+from .authoring.coverage import coverage, coverage_lines
 from .cases import CaseFileError, load_cases, report_lines, run_case
-from .coverage import coverage, coverage_lines
 from .engine import AnswersError, Engine, PluginFailed
 from .model import localize
-from .plugins import PluginLoadError, describe, display_path, load_plugins
-from .rulecheck import Finding, Loaded, Report, check_files, check_module, pack_files
 from .packerrors import did_you_mean
+from .plugins import PluginLoadError, describe, display_path
+from .rulecheck import Finding, Loaded, Report, check_files, check_module, pack_files
 from .rulepack import RulePack, load_pack
 
 plugins_cli = AppGroup("plugins", help="The loaded plugins.")
@@ -117,20 +117,13 @@ def check_rules(paths: tuple[Path, ...], strict: bool) -> None:
 
 def _starter(app: Flask) -> Callable[[list[tuple[str, object]]], Engine]:
     """Start-up as the app's configuration does it, with extra plugins: for checking a module."""
-    config = app.config
+    from .authoring.rulesets import engine_for
 
     already = {info.name for info in app.extensions["advisor"].engine.plugins if info.kind == "directory"}
 
     def start(extra: list[tuple[str, object]]) -> Engine:
-        extra = [(name, plugin) for name, plugin in extra if name not in already]  # loaded from PLUGINS_DIR
-        loaded = load_plugins(
-            Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None,
-            Path(config["PLUGINS_DIR"]) if config.get("PLUGINS_DIR") else None,
-            allow=config["PLUGINS_ALLOW"], deny=config["PLUGINS_DENY"],
-            extra=[(n, p) for n, p in config.get("PLUGINS_EXTRA", ()) if n not in dict(extra)] + extra,
-            entry_points=config["PLUGINS_ENTRY_POINTS"],
-        )
-        return Engine(loaded, tie_margin=float(config["TIE_MARGIN"]))
+        # a module of PLUGINS_DIR has been loaded (and checked) by the app already
+        return engine_for(app.config, extra=[(name, plugin) for name, plugin in extra if name not in already])
 
     return start
 
@@ -217,7 +210,7 @@ def show_rules(pack: str, lang: str, html_file: Path | None) -> None:
 
     PACK is a pack file, or the id of a loaded pack.
     """
-    from .packpreview import preview, preview_html, preview_lines
+    from .authoring.preview import preview, preview_html, preview_lines
     from .rulepack import PackError
 
     if Path(pack).is_file():
@@ -254,7 +247,7 @@ def show_rules(pack: str, lang: str, html_file: Path | None) -> None:
 @click.option("--drop-comments", is_flag=True, help="Allow --write to drop the comments of a file.")
 def fmt_rules(files: tuple[Path, ...], write: bool, check: bool, drop_comments: bool) -> None:
     """Rewrite rule packs in one canonical layout (see plugins/README.md, "rules fmt")."""
-    from .packfmt import format_pack, has_comments
+    from .authoring.fmt import format_pack, has_comments
     from .rulepack import PackError, parse_pack
 
     unformatted = []
@@ -288,7 +281,7 @@ def fmt_rules(files: tuple[Path, ...], write: bool, check: bool, drop_comments: 
 @rules_cli.command("schema", with_appcontext=False)
 def schema_command() -> None:
     """Print the JSON Schema of the rule pack format (for editors: taplo, Even Better TOML)."""
-    from .packschema import schema_text
+    from .authoring.schema import schema_text
 
     click.echo(schema_text(), nl=False)
 
@@ -317,9 +310,13 @@ def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, databa
     The packs of each side replace the loaded packs with the same id (new ids are added), so a
     plugin author compares an edit of one pack and a domain expert an edit of the core rules.
     """
-    from .impact import compare, impact_lines, subjects_from_cases
-    from .impactsources import (
-        ImpactSourceError, assessment_subjects, engine_with, packs_at_ref, packs_in,
+    from .authoring.impact import compare, impact_lines, subjects_from_cases
+    from .authoring.impact_sources import (
+        ImpactSourceError,
+        assessment_subjects,
+        engine_with,
+        packs_at_ref,
+        packs_in,
     )
 
     app = current_app
@@ -348,7 +345,7 @@ def impact_command(cases: tuple[Path, ...], base: str, head: Path | None, databa
         for line in impact_lines(impact):
             click.echo(line)
     if html_file is not None:
-        from .impactsources import impact_html
+        from .authoring.impact_sources import impact_html
 
         html_file.write_text(impact_html(impact, engines[1], lang), encoding="utf-8")
         if not as_json:

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .conditions import RECOMMENDED, ConditionError, compile_condition
+from .decisiontable import table_findings
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
-from .decisiontable import table_findings
-from .validity import evaluation_date
 from .packerrors import Problem, did_you_mean, dotted, item_label
+from .plugins import PluginLoadError, load_module, module_name
 from .rulepack import ITEM_NAMES, PackError, RulePack, load_pack, missing_languages
+from .validity import evaluation_date
 
 Level = Literal["error", "warning"]
 MAX_GROUPS = 4096
@@ -91,12 +92,17 @@ def pack_files(paths: Iterable[Path], pattern: str = "*.toml") -> list[Path]:
     files: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
-        found = sorted(p for p in path.glob(pattern) if not p.name.startswith("_")) if path.is_dir() else [path]
+        found = sorted(p for p in path.glob(pattern) if not _skipped(p)) if path.is_dir() else [path]
         for item in found:
             if item.resolve() not in seen:
                 seen.add(item.resolve())
                 files.append(item)
     return files
+
+
+def _skipped(path: Path) -> bool:
+    """Modules starting with '_' are not plugins (as at start-up); every TOML file is a pack."""
+    return path.suffix == ".py" and path.name.startswith("_")
 
 
 def check_files(
@@ -173,8 +179,6 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
 def check_module(path: Path, start: Callable[[list[tuple[str, object]]], object], display: str) -> list[Finding]:
     """Check a Python plugin module the way start-up would: import it, then ``start`` the
     engine with it added to what is loaded (hook names, collisions, its ``validate_rules``)."""
-    from .plugins import PluginLoadError, load_module, module_name
-
     try:
         module = load_module(path)
         start([(module_name(module), module)])
@@ -205,7 +209,8 @@ def _register(pack: RulePack, is_builtin: bool, owners: dict, tables: dict[str, 
         for item in items:
             problem = registration_problem(noun, item.id, pack.id, owners.get((noun, item.id)), is_builtin)
             if problem is not None:
-                fix = f": rename it, e.g. '{pack.id}.{item.id}'" if "two plugins" in problem[1] and "." not in item.id else ""
+                collision = "two plugins" in problem[1] and "." not in item.id
+                fix = f": rename it, e.g. '{pack.id}.{item.id}'" if collision else ""
                 problems.append(Finding("error", pack.file, problem[0], problem[1] + fix,
                                         pack.line_of(sections[noun], item.id, "id")))
                 continue

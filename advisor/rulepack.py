@@ -18,13 +18,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from .conditions import RECOMMENDED, Condition, ConditionError, compile_condition
 from .hookspecs import hookimpl
-from .packerrors import Problem, did_you_mean, item_label, shape_problems
-from .tomllines import KeyLines, field_path
-from .validity import evaluation_date, in_force
 from .model import (
     LANGUAGES,
     Answers,
@@ -37,6 +41,9 @@ from .model import (
     Step,
     SuccessCondition,
 )
+from .packerrors import Problem, did_you_mean, item_label, shape_problems
+from .tomllines import KeyLines, field_path
+from .validity import evaluation_date, in_force
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
 QUESTION_ID = validate.Regexp(
@@ -518,7 +525,8 @@ class RulePack:
         for index, entry in enumerate(data["rules"]):
             for form_id in entry["contributions"]:
                 if form_id not in forms:
-                    problems.append(self.problem("rules", index, _unknown_form(form_id, forms), f"contributions.{form_id}"))
+                    problems.append(
+                        self.problem("rules", index, _unknown_form(form_id, forms), f"contributions.{form_id}"))
             condition = self._compile(entry.get("when"), questions, forms, "rules", index, problems, allow_advice=False)
             if condition is None:
                 continue
@@ -552,8 +560,10 @@ class RulePack:
             wanted = entry.get("forms")
             for position, form_id in enumerate(wanted or ()):
                 if form_id not in forms:
-                    problems.append(self.problem("conditions", index, _unknown_form(form_id, forms), f"forms[{position}]"))
-            condition = self._compile(entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True)
+                    problems.append(
+                        self.problem("conditions", index, _unknown_form(form_id, forms), f"forms[{position}]"))
+            condition = self._compile(
+                entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True)
             if condition is None:
                 continue
             conditions.append(_CompiledSuccessCondition(

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from advisor.authoring.fmt import LINE_WIDTH, format_pack
+from advisor.authoring.schema import SCHEMA_FILE, schema_text
 from advisor.cli import advisor_cli
-from advisor.packfmt import LINE_WIDTH, format_pack
-from advisor.packschema import SCHEMA_FILE, schema_text
 from tests.conftest import MINI_PACKS, ROOT
 
 PACKS = sorted(ROOT.glob("rules/*.toml")) + [ROOT / "plugins" / "youth-care" / "youth.toml"] + sorted(

@@ -1,12 +1,11 @@
 """``GET /api/v1/schemas/rule-pack.json``: the JSON Schema of the rule pack format, for
-editors and for platforms that generate packs (see :mod:`advisor.packschema`)."""
+editors and for platforms that generate packs (see :mod:`advisor.authoring.schema`)."""
 
 from __future__ import annotations
 
-
 from flask import Response
 
-from ..packschema import shipped_schema
+from ..authoring.schema import shipped_schema
 from .blueprint import Blueprint
 
 blp = Blueprint(

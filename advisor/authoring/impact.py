@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from .engine import AnswersError, Engine
-from .model import Advice
+from ..engine import AnswersError, Engine
+from ..model import Advice
 
 
 @dataclass(frozen=True, slots=True)

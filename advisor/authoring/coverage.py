@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .cases import CaseResult
-from .engine import Engine
-from .rulepack import RulePack
+from ..cases import CaseResult
+from ..engine import Engine
+from ..rulepack import RulePack
 
 
 @dataclass(slots=True)

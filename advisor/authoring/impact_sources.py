@@ -15,11 +15,12 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .engine import Engine
+from ..engine import Engine
+from ..model import localize
+from ..plugins import PluginLoadError, display_path
+from ..rulepack import PackError, RulePack, load_pack, parse_pack
 from .impact import Impact, Subject
-from .model import localize
-from .plugins import PluginLoadError, display_path, load_plugins
-from .rulepack import PackError, RulePack, load_pack, parse_pack
+from .rulesets import engine_for
 
 GIT_TIMEOUT_S = 30
 
@@ -68,18 +69,10 @@ def _git(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-def engine_with(config: Mapping[str, Any], packs: Sequence[RulePack] = (),
-                extra: Sequence[tuple[str, object]] = ()) -> Engine:
-    """An engine as the app's configuration starts it, with `packs` replacing those with their ids."""
+def engine_with(config: Mapping[str, Any], packs: Sequence[RulePack]) -> Engine:
+    """One side of an impact: :func:`engine_for`, its start-up errors as :class:`ImpactSourceError`."""
     try:
-        loaded = load_plugins(
-            Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None,
-            Path(config["PLUGINS_DIR"]) if config.get("PLUGINS_DIR") else None,
-            allow=config["PLUGINS_ALLOW"], deny=config["PLUGINS_DENY"],
-            extra=[(n, p) for n, p in config.get("PLUGINS_EXTRA", ()) if n not in dict(extra)] + list(extra),
-            entry_points=config["PLUGINS_ENTRY_POINTS"], replace=packs,
-        )
-        return Engine(loaded, tie_margin=float(config["TIE_MARGIN"]))
+        return engine_for(config, packs)
     except PluginLoadError as exc:
         raise ImpactSourceError(f"the rules do not start:\n{exc}") from None
 
@@ -89,8 +82,8 @@ def assessment_subjects(url: str) -> list[Subject]:
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
-    from .storage.db import make_engine
-    from .storage.service import iter_all
+    from ..storage.db import make_engine
+    from ..storage.service import iter_all
 
     try:
         database = make_engine(url)
@@ -99,7 +92,8 @@ def assessment_subjects(url: str) -> list[Subject]:
     try:
         with Session(database) as session:
             return [
-                Subject("assessment", f"{row.id[:6]}…" + (f" ({row.label})" if row.label else ""), row.answers, row.lang)
+                Subject("assessment", f"{row.id[:6]}…" + (f" ({row.label})" if row.label else ""),
+                        row.answers, row.lang)
                 for row in iter_all(session=session) if row.status == "complete"
             ]
     except SQLAlchemyError as exc:

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "rule-pack.json"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "rule-pack.json"
 
 DESCRIPTIONS = {
     "RulePack": "A Samenwerkingswijzer rule pack (see plugins/README.md).",
@@ -33,7 +33,7 @@ def pack_json_schema() -> dict[str, Any]:
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
-    from .rulepack import PackSchema
+    from ..rulepack import PackSchema
 
     spec = APISpec("rule-pack", "1", "3.1.0", plugins=[MarshmallowPlugin()])
     spec.components.schema("RulePack", schema=PackSchema)

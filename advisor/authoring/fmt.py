@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
-from .tomllines import KeyLines
+from ..tomllines import KeyLines
 
 LINE_WIDTH = 100
 """A ``when`` longer than this (as one line) is written as a sub-table."""

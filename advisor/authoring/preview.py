@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .rulepack import RulePack
+from ..rulepack import RulePack
 
 LABELS = {
     "nl": {
