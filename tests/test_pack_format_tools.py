@@ -145,3 +145,14 @@ def test_fmt_refuses_a_broken_pack_naming_file_and_line(tmp_path):
     result = CliRunner().invoke(advisor_cli, ["rules", "fmt", "--write", str(path)])
     assert result.exit_code == 1
     assert "housing.toml:16: rule 'short': contribution: unknown field: did you mean 'contributions'?" in result.output
+
+
+def test_fmt_keeps_dates_changelogs_and_decision_tables():
+    from tests.test_decision_tables import HEADER
+    from tests.test_validity import PACK as DATED
+
+    for text in (DATED, HEADER):
+        data = tomllib.loads(text)
+        formatted = format_pack(data)
+        assert tomllib.loads(formatted) == data
+    assert "valid_from = 2027-01-01\n" in format_pack(tomllib.loads(DATED))
