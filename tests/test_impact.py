@@ -125,8 +125,16 @@ def test_a_git_ref_as_the_base(make_app, tmp_path, case_file):
     assert "  rule youth/youth-always: did not fire -> embedded +40" in result.output
 
 
-def test_stored_assessments_through_a_database_url(make_app, tmp_path, edited):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path) -> str:
+    """A database URL to store assessments in: a SQLite file, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_stored_assessments_through_a_database_url(make_app, tmp_path, edited, store_url):
+    url = store_url
     app = make_app(DATABASE_URL=url)
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     client = app.test_client()
@@ -144,6 +152,7 @@ def test_stored_assessments_through_a_database_url(make_app, tmp_path, edited):
     assert "1 of 2 advices change" in result.output.splitlines()[0]
     assert f"assessment {secret[:6]}… (Wijkteam):" in result.output
     assert secret not in result.output  # the id is the key to the assessment
+    app.extensions["advisor_db"].engine.dispose()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -178,3 +187,13 @@ def test_impact_on_an_as_of_date_compares_the_rules_in_force_then(runner, tmp_pa
     before = runner.invoke(args=[*args, "--as-of", "2029-12-31"]).output.splitlines()[0]
     after = runner.invoke(args=[*args, "--as-of", "2030-01-01"]).output.splitlines()[0]
     assert "0 of 1 advices change" in before and "1 of 1 advices change" in after
+
+
+def test_a_database_that_does_not_answer_is_one_clean_line(runner, case_file):
+    from tests.storage_fixtures import closed_port
+
+    url = f"postgresql+psycopg://advisor:secret@127.0.0.1:{closed_port()}/advisor"
+    result = runner.invoke(args=["rules", "impact", "--base", str(RULES), "--head", str(RULES), "--database", url])
+    assert result.exit_code == 1
+    assert "Error: --database: the assessments cannot be read: OperationalError" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output
