@@ -534,3 +534,14 @@ def test_rules_show_an_unknown_pack_says_which_are_loaded(make_app):
     assert result.exit_code == 1
     assert "no pack file and no loaded pack named 'yuoth'" in result.output
     assert "did you mean 'youth'?" in result.output
+
+
+def test_rules_check_of_a_folder_checks_its_packs_and_modules(runner, tmp_path):
+    folder = tmp_path / "my-plugins"
+    write(folder, "_helpers.py", "raise RuntimeError('not a plugin: never imported')\n")
+    write(folder, "load.py", "from advisor import hookimpl\n\n@hookimpl\ndef score_forms(answers):\n    return []\n")
+    write(folder, "_draft.toml", '[pack]\nid = "draft"\nversion = "1"\ntitle = { nl = "x" }\n')
+    result = runner.invoke(args=["rules", "check", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {folder / '_draft.toml'}:4: pack: title: no en text" in result.output
+    assert result.output.splitlines()[-1] == "checked 1 pack(s) and 1 module(s): 0 error(s), 2 warning(s)"
