@@ -20,15 +20,17 @@ __version__ = "1.0.0"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then a config file, then ``ADVISOR_*`` variables, or `test_config`."""
-    from . import cli, config, extension, http, limits, security, storage, web
+    from . import bodies, cli, config, extension, http, limits, security, storage, web
     from .api import register_api
     from .sessions import LazySessionInterface
+    from .web.embed import Flask as EmbedAwareFlask
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
+    app = EmbedAwareFlask(__name__, instance_relative_config=True, instance_path=instance or None)
     app.session_interface = LazySessionInterface()
     config.load(app, test_config)
     http.init_app(app)
+    bodies.init_app(app)
     extension.init_app(app)
     storage.init_app(app)
     register_api(app)

@@ -426,7 +426,7 @@ def advice_lines(engine: Engine, advice) -> list[str]:
     if not advice.explanation:
         lines.append("  no rule fired")
     lines.append("")
-    lines.append("Risks:" if advice.risks else "Risks: none")
+    lines.append("Risks:" if advice.risks else "Risks: none of those checked" if advice.not_checked else "Risks: none")
     for risk in advice.risks:
         lines.append(f"  [{risk.severity}] {risk.title} ({risk.id})")
         lines.append(f"      why: {risk.why}")
@@ -434,10 +434,18 @@ def advice_lines(engine: Engine, advice) -> list[str]:
             lines.append("      answers: " + "; ".join(f"{t.question_text} {t.answer_text}" for t in risk.triggers))
         lines.append(f"      what to do: {risk.advice}")
         lines.append(f"      source: {risk.source or '-'}")
+    if advice.not_checked:
+        lines.append("Not checked (skipped questions decide them):")
+        for item in advice.not_checked:
+            asked = "; ".join(q.question_text for q in item.questions)
+            lines.append(f"  [{item.severity}] {item.title} ({item.id}): {asked}")
     if advice.conditions:
         lines.append("")
         lines.append("Conditions for success:")
         lines.extend(f"  - {condition.text}" for condition in advice.conditions)
+    if advice.informal_layer:
+        lines.append("")
+        lines.append(f"Keep the informal layer: {advice.informal_layer.text}")
     lines.append("")
     completeness = advice.completeness
     lines.append(f"Answered {completeness.answered} of {completeness.total} questions.")

@@ -57,9 +57,18 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory-sweep://",
     "SECRET_KEY": None,
     "ADMIN_TOKEN": None,  # None: the admin export (/api/v1/admin) is off
+    # The organisation running the service: theme, statements, embedding (README "Your own site")
+    "THEME_CSS": None,  # a CSS file of design tokens, loaded after the default theme
+    "THEME_CLASS": None,  # the class that file's tokens hang on (e.g. "denhaag-theme")
+    "ORGANISATION_NAME": None,
+    "ORGANISATION_URL": None,
+    "ORGANISATION_CONTACT": None,  # an e-mail address or a URL, named in both statements
+    "PRIVACY_STATEMENT_URL": None,  # the operator's own privacy statement instead of ours
+    "ACCESSIBILITY_STATEMENT_URL": None,  # likewise for the accessibility statement
+    "FRAME_ANCESTORS": [],  # origins that may show the /embed/ pages in an iframe
 }
 
-LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS")
+LIST_KEYS = ("PLUGINS_ALLOW", "PLUGINS_DENY", "LANGUAGES", "CORS_ORIGINS", "FRAME_ANCESTORS")
 
 
 def load(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -37,9 +37,11 @@ from .model import (
     RiskFinding,
     RiskItem,
     Ruleset,
+    SkippedQuestion,
     Step,
     SuccessCondition,
     Trigger,
+    UncheckedRisk,
     localize,
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
@@ -77,6 +79,8 @@ class _Impl:
     argnames: tuple[str, ...]
     checked: bool = False
     """True for rule packs: their results were checked when the pack was compiled."""
+    unchecked: Callable[..., Any] | None = None
+    """A rule pack's ``unchecked_risks``: which of its risks the skipped answers decide."""
 
 
 class Engine:
@@ -108,6 +112,7 @@ class Engine:
         self.questions_view = MappingProxyType(self.questions)
         self.ordered_questions = sorted(self.questions.values(), key=self._question_position)
         self.required = tuple(q.id for q in self.ordered_questions if q.required)
+        self._position = {q.id: i for i, q in enumerate(self.ordered_questions)}
         self._options = {qid: _OptionIndex.of(q) for qid, q in self.questions.items()}
         self._trigger_cache: dict[tuple[str, str, str | int], Trigger] = {}
         self.ruleset = self._fingerprint()
@@ -120,7 +125,8 @@ class Engine:
     def _impls(self, hook_name: str) -> list[_Impl]:
         hook = getattr(self.manager.hook, hook_name)
         return [
-            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack))
+            _Impl(impl.plugin_name, impl.function, tuple(impl.argnames), isinstance(impl.plugin, RulePack),
+                  impl.plugin.unchecked_risks if isinstance(impl.plugin, RulePack) else None)
             for impl in hook.get_hookimpls()
         ]
 
@@ -286,8 +292,13 @@ class Engine:
         )
         conditions = tuple(
             ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
-            for plugin, items in condition_items for c in items
+            for plugin, items in condition_items for c in items if not c.informal_layer
         )
+        informal_layer = next((
+            ConditionItem(id=c.id, text=localize(c.text, lang), pack=plugin, source=c.source)
+            for plugin, items in condition_items for c in items if c.informal_layer
+        ), None)
+        not_checked = self._not_checked(view, recommended, risks, lang)
         if self.strict and len(failures) > len(self.load_failures):
             raise PluginFailed(failures[len(self.load_failures):])
         return Advice(
@@ -295,7 +306,28 @@ class Engine:
             risks=ordered_risks, explanation=tuple(explanation), conditions=conditions,
             completeness=self.completeness(answers), ruleset=self.ruleset, lang=lang,
             incomplete=bool(failures), failed_plugins=tuple(failures),
+            not_checked=not_checked, informal_layer=informal_layer,
         )
+
+    def _not_checked(
+        self, answers: Mapping[str, Any], recommended: str, fired: Mapping[str, RiskItem], lang: str
+    ) -> tuple[UncheckedRisk, ...]:
+        """The rule packs' risks that did not fire but could, had the skipped questions been
+        answered; each with those questions in questionnaire order."""
+        found: dict[str, UncheckedRisk] = {}
+        for impl in self._risk_impls:
+            if impl.unchecked is None:
+                continue
+            for risk_id, skipped in impl.unchecked(answers, recommended):
+                if risk_id in fired or risk_id in found or not skipped:
+                    continue
+                definition = self.risk_definitions[risk_id]
+                ordered = sorted(skipped, key=self._position.__getitem__)
+                found[risk_id] = UncheckedRisk(
+                    id=risk_id, severity=definition.severity, title=localize(definition.title, lang),
+                    questions=tuple(SkippedQuestion(q, localize(self.questions[q].text, lang)) for q in ordered),
+                )
+        return tuple(sorted(found.values(), key=_severity_rank))
 
     def recommend(self, answers: dict[str, Any]) -> tuple[str, dict[str, float]]:
         """Only the recommended form and the scores: the cheap part of an advice, for what-ifs."""
@@ -457,7 +489,7 @@ def unknown_step(question_id: str, step: str | None, steps: Mapping[str, Any]) -
     return f"question '{question_id}'", f"step: unknown step '{step}' (known: {', '.join(steps)})"
 
 
-def _severity_rank(risk: RiskItem) -> int:
+def _severity_rank(risk: RiskItem | UncheckedRisk) -> int:
     return SEVERITY_ORDER[risk.severity]
 
 

@@ -129,6 +129,9 @@ class SuccessCondition:
     id: str
     text: Text
     source: str = ""
+    informal_layer: bool = False
+    """True for the advice to keep the informal layer under a heavier form (004): the advice
+    shows it in its own place (``Advice.informal_layer``), not among the conditions."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,24 @@ class ConditionItem:
     text: str
     pack: str
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedQuestion:
+    """A skipped question, as a person reads it."""
+
+    question: str
+    question_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UncheckedRisk:
+    """A risk that could not be checked: whether it applies depends on skipped questions."""
+
+    id: str
+    severity: str
+    title: str
+    questions: tuple[SkippedQuestion, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,3 +261,8 @@ class Advice:
     failed_plugins: tuple[PluginFailure, ...] = ()
     alternatives: tuple[Alternative, ...] | None = None
     """What would change the advice; computed only when asked (see advisor.whatif)."""
+    not_checked: tuple[UncheckedRisk, ...] = ()
+    """Risks of the rule packs that the skipped questions would decide, most severe first."""
+    informal_layer: ConditionItem | None = None
+    """Keep the informal layer: set when a heavier form is advised where people already know
+    each other (004's audience: formal collaboration need not kill the informal one)."""

@@ -263,6 +263,11 @@ def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[
             blocked = never_fires(entry.get("when"), questions, forms, extra=extra)
             if blocked is not None:
                 warn((section, index, "when"), f"can never fire: {blocked}")
+            for i, reason in enumerate(entry.get("reasons", ())):
+                when = {"all": [entry["when"], reason["when"]]} if entry.get("when") else reason["when"]
+                blocked = never_fires(when, questions, forms)
+                if blocked is not None:
+                    warn((section, index, "reasons", i, "when"), f"reasons[{i}] can never hold: {blocked}")
     return found
 
 
@@ -306,6 +311,8 @@ def _texts(data: Mapping[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str
                     yield (section, index), name, entry.get(name)
             for position, option in enumerate(entry.get("options", ()) if section == "questions" else ()):
                 yield (section, index, "options", position), f"options.{option['id']}.label", option["label"]
+            for i, reason in enumerate(entry.get("reasons", ()) if section == "risks" else ()):
+                yield (section, index, "reasons", i), f"reasons[{i}].why", reason["why"]
 
 
 def _unread_questions(checked: Sequence[RulePack], every: Sequence[RulePack]) -> list[Finding]:

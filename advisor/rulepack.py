@@ -40,9 +40,11 @@ from .model import (
     RiskFinding,
     Step,
     SuccessCondition,
+    Text as TextType,
 )
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
+from .unchecked import OpenTest, all_of, any_of, compile_open
 from .validity import evaluation_date, in_force
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
@@ -197,10 +199,21 @@ class RuleSchema(_Dated):
     source = fields.String()
 
 
+class RiskReasonSchema(Schema):
+    """One way a risk can fire, with the sentence that says so; only the ones that hold are shown."""
+
+    class Meta:
+        unknown = RAISE
+
+    when = fields.Dict(keys=fields.String(), required=True)
+    why = Text(required=True)
+
+
 class RiskSchema(_Dated):
     id = fields.String(required=True, validate=QUESTION_ID)
     severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
     when = fields.Dict(keys=fields.String())
+    reasons = fields.List(fields.Nested(RiskReasonSchema), validate=validate.Length(min=1))
     title = Text(required=True)
     why = Text(required=True)
     advice = Text(required=True)
@@ -213,6 +226,8 @@ class SuccessConditionSchema(Schema):
     when = fields.Dict(keys=fields.String())
     text = Text(required=True)
     source = fields.String()
+    informal_layer = fields.Boolean(load_default=False, metadata={
+        "description": "Shown in the advice's own 'keep the informal layer' place, not among the conditions."})
 
 
 class PackSchema(Schema):
@@ -410,11 +425,42 @@ _GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
 
 
 @dataclass(frozen=True, slots=True)
+class _CompiledReason:
+    condition: Condition
+    why: TextType
+
+
+@dataclass(frozen=True, slots=True)
 class _CompiledRisk:
     condition: Condition
     finding: RiskFinding
+    reasons: tuple[_CompiledReason, ...]
+    """Empty, or the ways the risk fires: at least one must hold, and the why names those."""
+    open: OpenTest
+    """The three-valued reading: the skipped questions that decide whether it fires, if any."""
+    reads: tuple[str, ...]
+    """Every question the risk and its reasons look at."""
     valid_from: date | None = None
     valid_until: date | None = None
+
+    def in_force(self, day: date | None) -> bool:
+        return day is None or in_force(day, self.valid_from, self.valid_until)
+
+    def fires(self, context: Mapping[str, Any]) -> RiskFinding | None:
+        if not self.condition.test(context):
+            return None
+        if not self.reasons:
+            return self.finding
+        held = [reason for reason in self.reasons if reason.condition.test(context)]
+        if not held:
+            return None
+        base = self.finding
+        languages = dict.fromkeys([*base.why, *(lang for reason in held for lang in reason.why)])
+        why = {lang: _with_reasons(base.why.get(lang, ""), [r.why[lang] for r in held if lang in r.why])
+               for lang in languages}
+        reads = tuple(dict.fromkeys([*self.condition.reads, *(q for r in held for q in r.condition.reads)]))
+        return RiskFinding(id=base.id, severity=base.severity, title=base.title, why=why,
+                           advice=base.advice, source=base.source, reads=reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,12 +595,26 @@ class RulePack:
         risks = []
         for index, entry in enumerate(data["risks"]):
             condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems, allow_advice=True)
-            if condition is None:
+            reasons = [
+                self._compile(reason["when"], questions, forms, "risks", index, problems, allow_advice=True,
+                              prefix=f"reasons[{i}]")
+                for i, reason in enumerate(entry.get("reasons", ()))
+            ]
+            if condition is None or None in reasons:
                 continue
+            compiled_reasons = tuple(
+                _CompiledReason(reason_condition, reason["why"])
+                for reason_condition, reason in zip(reasons, entry.get("reasons", ()), strict=True)
+            )
+            open_test = compile_open(entry.get("when"), questions, forms)
+            if compiled_reasons:
+                open_test = all_of([open_test, any_of([
+                    compile_open(reason["when"], questions, forms) for reason in entry["reasons"]])])
+            reads = tuple(dict.fromkeys([*condition.reads, *(q for r in compiled_reasons for q in r.condition.reads)]))
             risks.append(_CompiledRisk(condition, RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
-            ), entry.get("valid_from"), entry.get("valid_until")))
+            ), compiled_reasons, open_test, reads, entry.get("valid_from"), entry.get("valid_until")))
         conditions = []
         for index, entry in enumerate(data["conditions"]):
             wanted = entry.get("forms")
@@ -568,7 +628,8 @@ class RulePack:
                 continue
             conditions.append(_CompiledSuccessCondition(
                 frozenset(wanted) if wanted else None, condition,
-                SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", "")),
+                SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
+                                 informal_layer=entry["informal_layer"]),
             ))
         if problems:
             raise PackError(self.file, problems[0].message, problems=problems)
@@ -581,17 +642,19 @@ class RulePack:
         rules = list(self._unguarded)
         rules += [rule for by_option in self._guarded.values() for entries in by_option.values() for _, rule in entries]
         found = {qid for rule in rules for qid in rule.condition.reads}
-        found |= {qid for risk in self._risks for qid in risk.condition.reads}
+        found |= {qid for risk in self._risks for qid in risk.reads}
         found |= {qid for entry in self._conditions for qid in entry.condition.reads}
         return found
 
     def _compile(
         self, when, questions, forms, section: str, index: int, problems: list[Problem], *, allow_advice: bool,
+        prefix: str = "",
     ) -> Condition | None:
         try:
             return compile_condition(when, questions, forms, allow_advice=allow_advice)
         except ConditionError as exc:
-            problems.append(self.problem(section, index, _with_suggestion(exc.message, questions, forms), exc.field))
+            field = f"{prefix}.{exc.field}" if prefix else exc.field
+            problems.append(self.problem(section, index, _with_suggestion(exc.message, questions, forms), field))
             return None
 
     # Per-advice hooks ----------------------------------------------------------------------
@@ -618,11 +681,31 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
-        if self._dated:
-            day = evaluation_date()
-            return [risk.finding for risk in self._risks
-                    if in_force(day, risk.valid_from, risk.valid_until) and risk.condition.test(context)]
-        return [risk.finding for risk in self._risks if risk.condition.test(context)]
+        day = evaluation_date() if self._dated else None
+        found = []
+        for risk in self._risks:
+            finding = risk.fires(context) if risk.in_force(day) else None
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def unchecked_risks(self, answers: Answers, recommended: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(risk id, skipped questions) for each risk whose firing the skipped answers decide.
+
+        Not a hook: the engine asks rule packs directly, because only their conditions can be
+        read this way (a Python plugin's risks are code)."""
+        if not self._risks:
+            return []
+        context = _with_recommended(answers, recommended)
+        day = evaluation_date() if self._dated else None
+        found = []
+        for risk in self._risks:
+            if not risk.in_force(day):
+                continue
+            result = risk.open(context)
+            if isinstance(result, frozenset):
+                found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))
+        return found
 
     @hookimpl
     def success_conditions(self, recommended: str, answers: Answers) -> list[SuccessCondition]:
@@ -653,6 +736,17 @@ def _with_recommended(answers: Answers, recommended: str) -> dict[str, Any]:
     if type(answers) is MappingProxyType:
         _last_context = (answers, recommended, context)
     return context
+
+
+REASONS = "{reasons}"
+"""Where a risk's why takes the sentences of the reasons that hold; without it they come first."""
+
+
+def _with_reasons(why: str, reasons: list[str]) -> str:
+    joined = " ".join(reasons)
+    if REASONS in why:
+        return " ".join(why.replace(REASONS, joined).split())
+    return " ".join(part for part in (joined, why) if part)
 
 
 def _rule_index(rule: _CompiledRule) -> int:

@@ -3,12 +3,15 @@
 Flask builds an itsdangerous serializer (key derivation, a JSON probe) in ``open_session`` on
 every request, even when there is no session cookie to read, which is every API call. This
 interface skips that work until a cookie is present; the sessions themselves are unchanged.
+Embedded pages (``/embed/``) get a cookie that a framing site can carry (see below).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+from .web.embed import is_embed_path
 
 
 class LazySessionInterface(SecureCookieSessionInterface):
@@ -16,3 +19,18 @@ class LazySessionInterface(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """An embedded page lives in another site's frame, where a Lax cookie is never sent.
+
+        Over HTTPS its session cookie is ``SameSite=None`` (browsers accept that with ``Secure``
+        only), so the answers and the CSRF token survive from step to step inside the frame.
+        """
+        if request and is_embed_path(request.path) and request.is_secure:
+            return "None"
+        return super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if request and is_embed_path(request.path) and request.is_secure:
+            return True
+        return super().get_cookie_secure(app)

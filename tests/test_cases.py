@@ -20,6 +20,8 @@ CONTRACT_QUESTIONS = (
     "enforcement", "decision_making", "leadership_backing", "partner_benefit", "power_balance",
     "key_people", "turnover", "common_language", "residents_involved", "current_form",
     "age_years", "meeting_load", "incident_response", "procurement", "trust", "goal_consensus",
+    # Optional questions added within v1 by rule set 1.1.0 (issue 14: ideas no question captured).
+    "pooled_budget", "commissioners", "joint_monitoring", "own_interest", "origin", "renewed",
 )
 CONTRACT_FORMS = ("informal", "project", "program", "embedded")
 CONTRACT_RISKS = (
@@ -27,6 +29,8 @@ CONTRACT_RISKS = (
     "power_steering", "procurement_blocks_cocreation", "protocol_reflex", "no_mandate",
     "funding_cliff", "stagnation", "residents_outside", "no_common_language", "consensus_trap",
     "too_small_to_land",
+    # Risks added by rule set 1.1.0 for the new optional questions.
+    "own_interest_cover", "scattered_commissioning", "budget_silos", "no_joint_monitoring",
 )
 CASE_KEYS = {"id", "story", "expect_form", "expect_risks", "forbid_risks", "answers"}
 

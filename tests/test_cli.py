@@ -310,7 +310,7 @@ def test_advice_from_a_json_file_prints_recommendation_ranking_reasons_and_risks
     assert "Why (every rule that fired):" in out
     assert "rule core-scoring/scope-individual-cases; source: 004" in out
     assert "[warning]" in out and "(person_dependence)" in out and "what to do: " in out
-    assert "Answered 7 of 23 questions." in out
+    assert "Answered 7 of 29 questions." in out
 
 
 def test_advice_from_toml_in_dutch_and_as_json_matches_the_api(app, runner, tmp_path):

@@ -126,7 +126,7 @@ def test_divergence_on_trust_goal_consensus_and_partner_benefit_are_findings(api
     findings = {f["id"]: f for f in api.get(collaboration["url"]).json["findings"]}
     assert set(findings) == {"divergent_trust", "divergent_goal_consensus", "divergent_partner_benefit"}
     trust = findings["divergent_trust"]
-    assert trust["question"] == "trust" and trust["severity"] == "warning" and trust["source"].startswith("001")
+    assert trust["question"] == "trust" and trust["severity"] == "warning" and trust["source"].startswith("002")
     assert [(s["respondent"], s["answer_text"]) for s in trust["answers"]] == [
         ("Gemeente", "A lot"), ("Wijkteam", "Little"), ("School", "Moderately")]
     dutch = api.get(collaboration["url"] + "?lang=nl").json["findings"]

@@ -38,6 +38,13 @@ CONTRACT = {
     "procurement": ("choice", ["no", "partly", "yes"], False),
     "trust": ("choice", ["high", "moderate", "low"], False),
     "goal_consensus": ("choice", ["high", "partial", "low"], False),
+    # Additive within v1 since rule set 1.1.0.
+    "pooled_budget": ("choice", ["yes", "partly", "no"], False),
+    "commissioners": ("choice", ["one", "several_aligned", "several_independent"], False),
+    "joint_monitoring": ("choice", ["yes", "partly", "no"], False),
+    "own_interest": ("choice", ["no", "suspected", "yes"], False),
+    "origin": ("choice", ["from_below", "from_above", "both"], False),
+    "renewed": ("choice", ["yes", "partly", "no"], False),
 }
 SOURCE = re.compile(r"^(00[0-4] — .+|.*Provan & Kenis \(2008\).*)")
 
@@ -94,11 +101,17 @@ def test_core_texts_in_both_languages():
         for field in ("name", "summary", "description", "strengths", "weaknesses"):
             assert both_languages(form[field]), f"{form['id']}.{field}"
     per_form = {f: 0 for f in CONTRACT_FORMS}
+    always = {f: 0 for f in CONTRACT_FORMS}
     for condition in core["conditions"]:
         assert both_languages(condition["text"]) and SOURCE.match(condition["source"]), condition["id"]
+        if condition.get("informal_layer"):
+            continue  # shown in its own place on the advice, not among the conditions
         for form in condition["forms"]:
             per_form[form] += 1
-    assert all(2 <= n <= 4 for n in per_form.values()), per_form
+            always[form] += "when" not in condition
+    # A manager reads at most four conditions that always apply, six in all.
+    assert all(2 <= n <= 4 for n in always.values()), always
+    assert all(n <= 6 for n in per_form.values()), per_form
 
 
 def test_rules_are_sourced_bounded_and_readable():
@@ -120,10 +133,15 @@ def test_risks_are_sourced_and_actionable():
         assert SOURCE.match(risk["source"]), risk["id"]
 
 
+def risk_conditions(risk: dict) -> list:
+    """A risk's `when` and the `when` of each of its reasons."""
+    return [risk.get("when"), *(reason["when"] for reason in risk.get("reasons", []))]
+
+
 def test_drift_risks_ignore_new_collaborations():
     """current_form = none means new: a heavier-than-current test must exclude it explicitly."""
     for risk in pack("risks.toml")["risks"]:
-        text = repr(risk["when"])
+        text = repr(risk_conditions(risk))
         if "heavier_than" in text:
             assert "'none'" not in text and "current_form" in text, risk["id"]
 
@@ -134,5 +152,6 @@ def test_every_question_is_read_by_a_rule_or_risk(qid):
     for rule in pack("scoring.toml")["rules"]:
         read |= read_questions(rule["when"])
     for risk in pack("risks.toml")["risks"]:
-        read |= read_questions(risk["when"])
+        for when in risk_conditions(risk):
+            read |= read_questions(when)
     assert qid in read

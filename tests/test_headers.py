@@ -1,7 +1,7 @@
 """Security headers on pages and API (errors included), session cookies, and proxy headers.
 
 - Every response carries a Content-Security-Policy that forbids framing and inline scripts,
-  ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` (a resume link holds
+  ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (a resume link holds
   a secret in its path, so no Referer may carry it away).
 - The session cookie is HttpOnly and SameSite=Lax, and Secure when ``SESSION_COOKIE_SECURE``.
 - ``X-Forwarded-*`` headers count only with ``PROXY_COUNT``: then the assessment's private URL is
@@ -50,7 +50,7 @@ def assert_hardened(response) -> None:
     assert csp["object-src"] == "'none'", path
     assert csp["default-src"] == "'self'", path
     assert response.headers["X-Content-Type-Options"] == "nosniff", path
-    assert response.headers["Referrer-Policy"] == "no-referrer", path
+    assert response.headers["Referrer-Policy"] == "same-origin", path
 
 
 @pytest.fixture

@@ -186,7 +186,7 @@ def test_security_headers(web, path):
     assert csp["default-src"] == "'self'" and csp["script-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
 
 
 def test_pages_have_no_inline_scripts_or_styles(web):

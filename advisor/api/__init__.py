@@ -40,7 +40,7 @@ class ProblemApi(Api):
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, collaborations, packschema, views
+    from . import admin, assessments, collaborations, packschema, preconditions, views
 
     app.config.setdefault("API_TITLE", "Samenwerkingswijzer API")
     app.config.setdefault("API_VERSION", "v1")
@@ -59,6 +59,7 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(collaborations.invitations)
     api.register_blueprint(packschema.blp)
     assessments.register_error_handlers(app, api)
+    preconditions.register_error_handlers(app, api)
     admin.register(app, api)
     docs.register(app)
     cors.init_cors(app)

@@ -19,9 +19,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .. import storage
+from ..storage.guard import DatabaseFileChanged
 from ..extension import get_advisor
+from ..storage import idempotency
 from . import assessment_schemas as schemas
 from .blueprint import Blueprint
+from .preconditions import (
+    CONFLICT, CREATED_HEADERS, ETAG, IDEMPOTENCY_KEY, IF_MATCH, KEY_REUSED, REPLAYED, STALE, etag_header,
+    expected_versions, request_key, write_problems,
+)
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import ReplayQuerySchema
 from .views import engine_problems, pick_lang, require_json_body
@@ -32,7 +38,7 @@ blp = Blueprint(
 )
 blp.before_request(require_json_body)
 
-DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError)
+DATABASE_ERRORS = (OperationalError, DisconnectionError, PoolTimeoutError, DatabaseFileChanged)
 RETRY_AFTER_S = 10
 NOT_FOUND = "No assessment with this id: it was never stored, was erased, or has expired."
 
@@ -52,7 +58,7 @@ def private(response):
 def problems() -> Iterator[None]:
     """Storage and engine refusals as problem details."""
     try:
-        with engine_problems():
+        with engine_problems(), write_problems():
             yield
     except storage.AssessmentNotFound:
         abort(404, message=NOT_FOUND)
@@ -84,46 +90,71 @@ def assessment_body(assessment: storage.Assessment) -> dict[str, Any]:
     }
 
 
+ERASED_SINCE = "The record this Idempotency-Key made has been erased since."
+
+
 @blp.route("", methods=["POST"])
 @blp.arguments(schemas.AssessmentCreateSchema)
 @blp.response(201, schemas.AssessmentSchema, headers={
-    "Location": {"description": "The assessment's private URL.", "schema": {"type": "string"}},
+    "Location": {"description": "The assessment's private URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
-@blp.problems(BAD_BODY, INVALID, UNAVAILABLE)
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.problems(BAD_BODY, INVALID, KEY_REUSED, UNAVAILABLE)
 def create_assessment(body: dict[str, Any]):
     """Store answers, finished or not; complete answers come back with their advice."""
+    key = request_key("assessments", body)
+    headers: dict[str, str] = {}
     with problems():
-        assessment = storage.create(body["answers"], label=body.get("label"), lang=pick_lang(body.get("lang")))
+        try:
+            idempotency.check(key)
+            assessment = storage.create(body["answers"], label=body.get("label"),
+                                        lang=pick_lang(body.get("lang")), request_key=key)
+        except idempotency.AlreadyDone as done:
+            assessment = _made_before(done.resource_id)
+            headers.update(REPLAYED)
     data = assessment_body(assessment)
-    return data, 201, {"Location": data["url"]}
+    return data, 201, {"Location": data["url"], **etag_header(assessment.version), **headers}
+
+
+def _made_before(assessment_id: str) -> storage.Assessment:
+    """The assessment a retried create made the first time; 409 when it has been erased since."""
+    try:
+        return storage.get(assessment_id)
+    except storage.AssessmentNotFound:
+        abort(409, message=ERASED_SINCE)
 
 
 @blp.route("/<assessment_id>")
-@blp.response(200, schemas.AssessmentSchema)
+@blp.response(200, schemas.AssessmentSchema, headers=ETAG)
 @blp.problems(NO_ASSESSMENT, UNAVAILABLE)
 def read_assessment(assessment_id: str):
     """The assessment with its answers and the advice exactly as it was given."""
     with problems():
-        return assessment_body(storage.get(assessment_id))
+        assessment = storage.get(assessment_id)
+        return assessment_body(assessment), 200, etag_header(assessment.version)
 
 
 @blp.route("/<assessment_id>", methods=["PATCH"])
 @blp.arguments(schemas.AssessmentPatchSchema)
-@blp.response(200, schemas.AssessmentSchema)
-@blp.problems(BAD_BODY, NO_ASSESSMENT, INVALID, UNAVAILABLE)
+@blp.response(200, schemas.AssessmentSchema, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(BAD_BODY, NO_ASSESSMENT, STALE, CONFLICT, INVALID, UNAVAILABLE)
 def update_assessment(body: dict[str, Any], assessment_id: str):
-    """Resume: add, change (or, with null, remove) answers; the advice follows when complete."""
+    """Resume: add, change (or, with null, remove) answers; the advice follows when complete.
+    Changes sent at the same time to different answers are all kept."""
     with problems():
-        return assessment_body(storage.update(assessment_id, **patch_changes(body)))
+        assessment = storage.update(assessment_id, expected_version=expected_versions(), **patch_changes(body))
+        return assessment_body(assessment), 200, etag_header(assessment.version)
 
 
 @blp.route("/<assessment_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.problems(NO_ASSESSMENT, UNAVAILABLE)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(NO_ASSESSMENT, STALE, CONFLICT, UNAVAILABLE)
 def delete_assessment(assessment_id: str):
     """Erase the assessment for good (the right to erasure)."""
     with problems():
-        storage.delete(assessment_id)
+        storage.delete(assessment_id, expected_version=expected_versions())
     return ""
 
 

@@ -20,11 +20,16 @@ from werkzeug.routing import BuildError
 from ..extension import get_advisor
 from ..model import Advice
 from ..storage import collaborations as store
+from ..storage import idempotency
 from ..storage.service import LabelError
 from ..whatif import alternatives as what_would_change
 from . import collaboration_schemas as schemas
 from .assessments import INVALID, UNAVAILABLE, patch_changes, private
 from .blueprint import Blueprint
+from .preconditions import (
+    CONFLICT, CREATED_HEADERS, ETAG, IDEMPOTENCY_KEY, IF_MATCH, KEY_REUSED, REPLAYED, STALE, etag_header,
+    expected_versions, request_key, write_problems,
+)
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 from .schemas import LangQuerySchema
 from .views import engine_problems, pick_lang, require_json_body
@@ -55,6 +60,11 @@ NO_RESPONSE = "No response with this id in this collaboration."
 NO_COLLABORATION = {404: "No collaboration (or response) with this key."}
 LABEL_TAKEN = {409: "The open round already has a response with this label."}
 NOTHING_TO_CLOSE = {409: "No response of the open round is complete."}
+ROUND_CLOSED = {409: "The open round already has a response with this label, the response belongs to a closed "
+                     "round, or the write collided with a concurrent one."}
+ERASED_SINCE = "The record this Idempotency-Key made has been erased since."
+NEW_RESPONSE_CONFLICT = {409: "The open round already has a response with this label, or the Idempotency-Key "
+                              "was used before with another body (or its response was erased since)."}
 
 
 blp.after_request(private)          # collaborations are personal: no shared cache may keep them
@@ -65,7 +75,7 @@ invitations.after_request(private)
 def problems(missing: str = NOT_FOUND) -> Iterator[None]:
     """Storage and engine refusals as problem details."""
     try:
-        with engine_problems():
+        with engine_problems(), write_problems():
             yield
     except store.CollaborationNotFound:
         abort(404, message=missing)
@@ -76,6 +86,9 @@ def problems(missing: str = NOT_FOUND) -> Iterator[None]:
               errors={"label": [f"'{exc.args[0]}' has answered in this round already"]})
     except store.NothingToClose:
         abort(409, message="No response of the open round is complete: there is nothing to keep yet.")
+    except store.RoundClosed:
+        abort(409, message="This response belongs to a round that has been closed: what was kept stays as "
+                           "it was. Answer again in the open round.")
     except LabelError as exc:
         abort(422, message="A name or label that cannot be stored.", errors={"label": [str(exc)]})
 
@@ -166,97 +179,138 @@ def history_entry(entry: store.HistoryEntry) -> dict[str, Any]:
 @blp.route("", methods=["POST"])
 @blp.arguments(schemas.CollaborationCreateSchema)
 @blp.response(201, schemas.CollaborationSchema, headers={
-    "Location": {"description": "The coordinator's private URL.", "schema": {"type": "string"}},
+    "Location": {"description": "The coordinator's private URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
-@blp.problems(BAD_BODY, INVALID, UNAVAILABLE)
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.problems(BAD_BODY, INVALID, KEY_REUSED, UNAVAILABLE)
 def create_collaboration(body: dict[str, Any]):
     """Start a collaboration: its coordinator URL and the invitation to send the partners."""
     lang = pick_lang(body.get("lang"))
+    key = request_key("collaborations", body)
+    headers: dict[str, str] = {}
     with problems():
-        collaboration = store.create_collaboration(body["name"], lang=lang)
+        try:
+            idempotency.check(key)
+            collaboration = store.create_collaboration(body["name"], lang=lang, request_key=key)
+        except idempotency.AlreadyDone as done:
+            collaboration = _made_before(lambda: store.get_collaboration(done.resource_id))
+            headers.update(REPLAYED)
     data = collaboration_body(collaboration, lang)
-    return data, 201, {"Location": data["url"]}
+    return data, 201, {"Location": data["url"], **etag_header(collaboration.version), **headers}
+
+
+def _made_before(load):
+    """What a retried create made the first time; 409 when it has been erased since."""
+    try:
+        return load()
+    except (store.CollaborationNotFound, store.RespondentNotFound):
+        abort(409, message=ERASED_SINCE)
 
 
 @blp.route("/<collaboration_id>")
 @blp.arguments(schemas.OverviewQuerySchema, location="query", as_kwargs=True)
-@blp.response(200, schemas.CollaborationSchema)
+@blp.response(200, schemas.CollaborationSchema, headers=ETAG)
 @blp.problems(NO_COLLABORATION, UNKNOWN_LANGUAGE, UNAVAILABLE)
 def read_collaboration(collaboration_id: str, lang: str | None = None, alternatives: bool = False):
     """The open round side by side: answers per question (divergence flagged), the advice per
-    respondent and combined, findings, and the risks only some respondents' advice raises."""
+    respondent and combined, findings, and the risks only some respondents' advice raises.
+    The ETag changes with every change to the collaboration, its responses included."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        return collaboration_body(collaboration, lang or collaboration.lang, with_alternatives=alternatives)
+        body = collaboration_body(collaboration, lang or collaboration.lang, with_alternatives=alternatives)
+        return body, 200, etag_header(collaboration.version)
 
 
 @blp.route("/<collaboration_id>", methods=["PATCH"])
 @blp.arguments(schemas.CollaborationPatchSchema)
-@blp.response(200, schemas.CollaborationSchema)
-@blp.problems(BAD_BODY, NO_COLLABORATION, INVALID, UNAVAILABLE)
+@blp.response(200, schemas.CollaborationSchema, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(BAD_BODY, NO_COLLABORATION, STALE, CONFLICT, INVALID, UNAVAILABLE)
 def update_collaboration(body: dict[str, Any], collaboration_id: str):
     """Rename the collaboration or change its language."""
     with problems():
-        collaboration = store.update_collaboration(collaboration_id, name=body.get("name"), lang=body.get("lang"))
-        return collaboration_body(collaboration, collaboration.lang)
+        collaboration = store.update_collaboration(collaboration_id, name=body.get("name"), lang=body.get("lang"),
+                                                   expected_version=expected_versions())
+        return collaboration_body(collaboration, collaboration.lang), 200, etag_header(collaboration.version)
 
 
 @blp.route("/<collaboration_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.problems(NO_COLLABORATION, UNAVAILABLE)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(NO_COLLABORATION, STALE, CONFLICT, UNAVAILABLE)
 def delete_collaboration(collaboration_id: str):
     """Erase the collaboration with every response and round, for good."""
     with problems():
-        store.delete_collaboration(collaboration_id)
+        store.delete_collaboration(collaboration_id, expected_version=expected_versions())
     return ""
+
+
+def _add_response(body: dict[str, Any], collaboration: store.Collaboration, scope: str, url) -> tuple:
+    """Add a response, once per Idempotency-Key; (body, 201, headers) with `url(collaboration, respondent)`."""
+    key = request_key(scope, body)
+    headers: dict[str, str] = {}
+    try:
+        idempotency.check(key)
+        respondent = store.add_response(collaboration, body["answers"], label=body["label"],
+                                        lang=pick_lang(body.get("lang")), request_key=key)
+    except idempotency.AlreadyDone as done:
+        respondent = _made_before(lambda: store.get_response(collaboration, done.resource_id))
+        headers.update(REPLAYED)
+    data = respondent_body(respondent, url(collaboration, respondent))
+    return data, 201, {"Location": data["url"], **etag_header(respondent.version), **headers}
 
 
 @blp.route("/<collaboration_id>/responses", methods=["POST"])
 @blp.arguments(schemas.ResponseCreateSchema)
 @blp.response(201, schemas.RespondentSchema, headers={
-    "Location": {"description": "The response's URL.", "schema": {"type": "string"}},
+    "Location": {"description": "The response's URL.", "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
-@blp.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.problems(BAD_BODY, NO_COLLABORATION, NEW_RESPONSE_CONFLICT, INVALID, UNAVAILABLE)
 def add_response(body: dict[str, Any], collaboration_id: str):
     """Add a partner's answers (finished or not) to the open round, under its label."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        respondent = store.add_response(collaboration, body["answers"], label=body["label"],
-                                        lang=pick_lang(body.get("lang")))
-        data = respondent_body(respondent, coordinator_response_url(collaboration, respondent))
-    return data, 201, {"Location": data["url"]}
+        return _add_response(body, collaboration, f"collaborations/{collaboration.id}/responses",
+                             coordinator_response_url)
 
 
 @blp.route("/<collaboration_id>/responses/<respondent_id>")
-@blp.response(200, schemas.RespondentSchema)
+@blp.response(200, schemas.RespondentSchema, headers=ETAG)
 @blp.problems(NO_COLLABORATION, UNAVAILABLE)
 def read_response(collaboration_id: str, respondent_id: str):
     """One response with its answers and its advice."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
         respondent = store.get_response(collaboration, respondent_id)
-        return respondent_body(respondent, coordinator_response_url(collaboration, respondent))
+        return (respondent_body(respondent, coordinator_response_url(collaboration, respondent)), 200,
+                etag_header(respondent.version))
 
 
 @blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["PATCH"])
 @blp.arguments(schemas.ResponsePatchSchema)
-@blp.response(200, schemas.RespondentSchema)
-@blp.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
+@blp.response(200, schemas.RespondentSchema, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(BAD_BODY, NO_COLLABORATION, ROUND_CLOSED, STALE, INVALID, UNAVAILABLE)
 def update_response(body: dict[str, Any], collaboration_id: str, respondent_id: str):
-    """Change a response: answers (null removes one), label or language."""
+    """Change a response of the open round: answers (null removes one), label or language."""
     with problems():
         collaboration = store.get_collaboration(collaboration_id)
-        respondent = store.update_response(collaboration, respondent_id, **patch_changes(body))
-        return respondent_body(respondent, coordinator_response_url(collaboration, respondent))
+        respondent = store.update_response(collaboration, respondent_id, expected_version=expected_versions(),
+                                           **patch_changes(body))
+        return (respondent_body(respondent, coordinator_response_url(collaboration, respondent)), 200,
+                etag_header(respondent.version))
 
 
 @blp.route("/<collaboration_id>/responses/<respondent_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.problems(NO_COLLABORATION, UNAVAILABLE)
+@blp.doc(parameters=[IF_MATCH])
+@blp.problems(NO_COLLABORATION, STALE, CONFLICT, UNAVAILABLE)
 def delete_response(collaboration_id: str, respondent_id: str):
     """Erase one response for good."""
     with problems():
-        store.delete_response(store.get_collaboration(collaboration_id), respondent_id)
+        store.delete_response(store.get_collaboration(collaboration_id), respondent_id,
+                              expected_version=expected_versions())
     return ""
 
 
@@ -315,47 +369,50 @@ def read_invitation(token: str):
 @invitations.arguments(schemas.ResponseCreateSchema)
 @invitations.response(201, schemas.RespondentSchema, headers={
     "Location": {"description": "The response's private URL: keep it to change or erase it.",
-                 "schema": {"type": "string"}},
+                 "schema": {"type": "string"}}, **CREATED_HEADERS,
 })
-@invitations.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
+@invitations.doc(parameters=[IDEMPOTENCY_KEY])
+@invitations.problems(BAD_BODY, NO_COLLABORATION, NEW_RESPONSE_CONFLICT, INVALID, UNAVAILABLE)
 def respond(body: dict[str, Any], token: str):
     """Answer the questionnaire under your own label (role or organisation); drafts allowed."""
     with problems(NO_INVITATION):
         collaboration = store.by_invitation(token)
-        respondent = store.add_response(collaboration, body["answers"], label=body["label"],
-                                        lang=pick_lang(body.get("lang")))
-        data = respondent_body(respondent, invited_response_url(collaboration, respondent))
-    return data, 201, {"Location": data["url"]}
+        return _add_response(body, collaboration, f"invitations/{collaboration.id}/responses", invited_response_url)
 
 
 @invitations.route("/<token>/responses/<respondent_id>")
-@invitations.response(200, schemas.RespondentSchema)
+@invitations.response(200, schemas.RespondentSchema, headers=ETAG)
 @invitations.problems(NO_COLLABORATION, UNAVAILABLE)
 def read_invited_response(token: str, respondent_id: str):
     """Your response with its answers and its advice."""
     with problems(NO_INVITATION):
         collaboration = store.by_invitation(token)
         respondent = store.get_response(collaboration, respondent_id)
-        return respondent_body(respondent, invited_response_url(collaboration, respondent))
+        return (respondent_body(respondent, invited_response_url(collaboration, respondent)), 200,
+                etag_header(respondent.version))
 
 
 @invitations.route("/<token>/responses/<respondent_id>", methods=["PATCH"])
 @invitations.arguments(schemas.ResponsePatchSchema)
-@invitations.response(200, schemas.RespondentSchema)
-@invitations.problems(BAD_BODY, NO_COLLABORATION, LABEL_TAKEN, INVALID, UNAVAILABLE)
+@invitations.response(200, schemas.RespondentSchema, headers=ETAG)
+@invitations.doc(parameters=[IF_MATCH])
+@invitations.problems(BAD_BODY, NO_COLLABORATION, ROUND_CLOSED, STALE, INVALID, UNAVAILABLE)
 def update_invited_response(body: dict[str, Any], token: str, respondent_id: str):
-    """Resume or change your response."""
+    """Resume or change your response while its round is open (a closed round's is kept as it was: 409)."""
     with problems(NO_INVITATION):
         collaboration = store.by_invitation(token)
-        respondent = store.update_response(collaboration, respondent_id, **patch_changes(body))
-        return respondent_body(respondent, invited_response_url(collaboration, respondent))
+        respondent = store.update_response(collaboration, respondent_id, expected_version=expected_versions(),
+                                           **patch_changes(body))
+        return (respondent_body(respondent, invited_response_url(collaboration, respondent)), 200,
+                etag_header(respondent.version))
 
 
 @invitations.route("/<token>/responses/<respondent_id>", methods=["DELETE"])
 @invitations.response(204)
-@invitations.problems(NO_COLLABORATION, UNAVAILABLE)
+@invitations.doc(parameters=[IF_MATCH])
+@invitations.problems(NO_COLLABORATION, STALE, CONFLICT, UNAVAILABLE)
 def delete_invited_response(token: str, respondent_id: str):
     """Erase your response for good."""
     with problems(NO_INVITATION):
-        store.delete_response(store.by_invitation(token), respondent_id)
+        store.delete_response(store.by_invitation(token), respondent_id, expected_version=expected_versions())
     return ""

@@ -68,5 +68,5 @@ def from_http_exception(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             headers.setdefault(name, value)
-    extra = {"failed_plugins": data["failed_plugins"]} if "failed_plugins" in data else {}
+    extra = {key: data[key] for key in ("failed_plugins", "current_version") if key in data}
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers, **extra)

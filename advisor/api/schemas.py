@@ -183,6 +183,19 @@ class ConditionSchema(Schema):
     source = fields.String(required=True)
 
 
+class SkippedQuestionSchema(Schema):
+    question = fields.String(required=True)
+    question_text = fields.String(required=True)
+
+
+class NotCheckedSchema(Schema):
+    id = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(list(SEVERITY_ORDER)))
+    title = fields.String(required=True)
+    questions = fields.List(fields.Nested(SkippedQuestionSchema), required=True, metadata={
+        "description": "The skipped questions whose answers would decide whether the risk applies."})
+
+
 class CompletenessSchema(Schema):
     answered = fields.Integer(required=True)
     total = fields.Integer(required=True)
@@ -227,6 +240,12 @@ class AdviceSchema(ResponseSchema):
         metadata={"description": "The smallest answer changes after which another form would be "
                   "advised; null unless the request asked for them."},
     )
+    not_checked = fields.List(fields.Nested(NotCheckedSchema), required=True, metadata={
+        "description": "Risks that could not be checked because the questions that decide them were "
+                       "skipped, most severe first; an empty `risks` list only reassures when this is empty too."})
+    informal_layer = fields.Nested(ConditionSchema, allow_none=True, required=True, metadata={
+        "description": "When a heavier form is advised where professionals already know each other: "
+                       "keep that informal layer under the heavier form (null otherwise)."})
 
 
 # --- Plugins and health ----------------------------------------------------------------------

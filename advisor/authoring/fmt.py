@@ -28,7 +28,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "questions": ("id", "step", "kind", "required", "order", "text", "help", "options", "min", "max"),
     "forms": ("id", "order", "name", "summary", "description", "strengths", "weaknesses"),
     "rules": ("id", "valid_from", "valid_until", "when", "contributions", "because", "source"),
-    "risks": ("id", "severity", "valid_from", "valid_until", "when", "title", "why", "advice", "source"),
+    "risks": ("id", "severity", "valid_from", "valid_until", "when", "reasons", "title", "why", "advice", "source"),
     "conditions": ("id", "forms", "when", "text", "source"),
 }
 SUB_TABLE_KEYS = ("when",)

@@ -6,7 +6,9 @@ the current app context. Storage knows no HTTP: the API and the pages translate 
 
 from .db import Database, get_db, get_session, init_app
 from .models import Assessment
+from .concurrency import VersionMismatch, WriteConflict
 from .service import (
+    AnswerConflict,
     AssessmentNotFound,
     LabelError,
     Replay,
@@ -23,6 +25,7 @@ from .service import (
 )
 
 __all__ = [
+    "AnswerConflict", "VersionMismatch", "WriteConflict",
     "Assessment", "AssessmentNotFound", "Database", "LabelError", "Replay", "Summary", "check_label", "create", "delete", "expires_at",
     "get", "get_db", "iter_all", "get_session", "init_app", "purge_expired", "replay", "update",
 ]

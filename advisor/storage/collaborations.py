@@ -9,7 +9,7 @@ history shows the form over time and :func:`advisor.combine.drift` can warn when
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,20 +19,22 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import combine
 from ..collabrules import CollaborationRules, load_collaboration_rules
 from ..engine import AnswersError, Engine
 from ..model import Advice
+from . import concurrency, expiry, idempotency
 from .db import get_session
-from .models import Collaboration, CollaborationRound, Respondent, utcnow
+from .models import Collaboration, CollaborationRound, Respondent, new_id, utcnow
 from .service import ID_PATTERN, UNSET, LabelError, _engine, check_label
 
 __all__ = [
     "CollaborationNotFound", "RespondentNotFound", "LabelTaken", "NothingToClose", "Overview", "HistoryEntry",
     "create_collaboration", "get_collaboration", "by_invitation", "update_collaboration", "delete_collaboration",
     "add_response", "get_response", "update_response", "delete_response", "close_round", "overview", "history",
-    "collaboration_rules", "purge_expired_collaborations",
+    "collaboration_rules", "purge_expired_collaborations", "RoundClosed",
 ]
 
 
@@ -50,6 +52,10 @@ class LabelTaken(ValueError):
 
 class NothingToClose(ValueError):
     """The open round has no complete response, so there is nothing to keep."""
+
+
+class RoundClosed(ValueError):
+    """The response belongs to a round that was closed: what was kept stays as it was."""
 
 
 def collaboration_rules() -> CollaborationRules:
@@ -81,25 +87,37 @@ def _evaluate(engine: Engine, answers: Mapping[str, Any]) -> tuple[dict[str, Any
 
 
 def _load(session: Session, collaboration_id: Any, *, for_update: bool = False) -> Collaboration:
+    """The collaboration as stored now; an expired one is not found even before the purge."""
     if not isinstance(collaboration_id, str) or not ID_PATTERN.match(collaboration_id):
         raise CollaborationNotFound(collaboration_id)
-    collaboration = session.get(Collaboration, collaboration_id, with_for_update=for_update or None)
+    return _first(session, Collaboration.id == collaboration_id, collaboration_id, for_update=for_update)
+
+
+def _first(session: Session, where: Any, key: Any, *, for_update: bool = False) -> Collaboration:
+    query = select(Collaboration).where(where, expiry.alive(Collaboration.updated_at, session)) \
+        .execution_options(populate_existing=True)
+    if for_update:
+        query = query.with_for_update()
+    collaboration = session.scalars(query).first()
     if collaboration is None:
-        raise CollaborationNotFound(collaboration_id)
+        raise CollaborationNotFound(key)
     return collaboration
 
 
 # --- Collaborations --------------------------------------------------------------------------
 
 
-def create_collaboration(name: str, *, lang: str = "nl", session: Session | None = None) -> Collaboration:
-    """A new collaboration with its first round open; raises LabelError for a name that cannot be stored."""
+def create_collaboration(name: str, *, lang: str = "nl", session: Session | None = None,
+                         request_key: idempotency.RequestKey | None = None) -> Collaboration:
+    """A new collaboration with its first round open; raises LabelError for a name that cannot be
+    stored. `request_key`: see :func:`advisor.storage.service.create`."""
     session = session or get_session()
     now = utcnow()
     collaboration = Collaboration(
-        name=_label(name, required=True), lang=lang, round=1, round_started_at=now, created_at=now, updated_at=now)
+        id=new_id(), invitation_token=new_id(), name=_label(name, required=True), lang=lang, round=1,
+        round_started_at=now, created_at=now, updated_at=now)
     session.add(collaboration)
-    session.commit()
+    idempotency.commit_with_key(session, request_key, "collaboration", collaboration.id)
     return collaboration
 
 
@@ -113,32 +131,42 @@ def by_invitation(token: str, *, session: Session | None = None) -> Collaboratio
     session = session or get_session()
     if not isinstance(token, str) or not ID_PATTERN.match(token):
         raise CollaborationNotFound(token)
-    found = session.scalars(select(Collaboration).where(Collaboration.invitation_token == token)).first()
-    if found is None:
-        raise CollaborationNotFound(token)
-    return found
+    return _first(session, Collaboration.invitation_token == token, token)
 
 
 def update_collaboration(
     collaboration_id: str, *, name: str | None = None, lang: str | None = None, session: Session | None = None,
+    expected_version: int | Collection[int] | None = None,
 ) -> Collaboration:
+    """Rename or change the language (compare-and-swap on the version, as every write here)."""
     session = session or get_session()
-    collaboration = _load(session, collaboration_id)
-    if name is not None:
-        collaboration.name = _label(name, required=True)
-    if lang is not None:
-        collaboration.lang = lang
-    collaboration.updated_at = utcnow()
-    session.commit()
-    return collaboration
+
+    def attempt() -> Collaboration:
+        collaboration = _load(session, collaboration_id, for_update=True)
+        concurrency.expect_version(collaboration.version, expected_version)
+        if name is not None:
+            collaboration.name = _label(name, required=True)
+        if lang is not None:
+            collaboration.lang = lang
+        collaboration.updated_at = utcnow()
+        session.commit()
+        return collaboration
+
+    return concurrency.write(session, attempt)
 
 
-def delete_collaboration(collaboration_id: str, *, session: Session | None = None) -> None:
+def delete_collaboration(collaboration_id: str, *, session: Session | None = None,
+                         expected_version: int | Collection[int] | None = None) -> None:
     """Erase the collaboration with every response and round, for good."""
     session = session or get_session()
-    collaboration = _load(session, collaboration_id)
-    session.delete(collaboration)
-    session.commit()
+
+    def attempt() -> None:
+        collaboration = _load(session, collaboration_id, for_update=True)
+        concurrency.expect_version(collaboration.version, expected_version)
+        session.delete(collaboration)
+        session.commit()
+
+    concurrency.write(session, attempt)
 
 
 def purge_expired_collaborations(retention_days: int, *, now: datetime | None = None,
@@ -147,7 +175,7 @@ def purge_expired_collaborations(retention_days: int, *, now: datetime | None = 
     if retention_days <= 0:
         return 0
     session = session or get_session()
-    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    cutoff = expiry.cutoff(session, retention_days, now)
     # One statement; the database removes their responses and rounds (ON DELETE CASCADE, with
     # foreign keys on for SQLite in db.py). "fetch" drops the erased ones from this session too.
     result = session.execute(
@@ -164,24 +192,37 @@ def purge_expired_collaborations(retention_days: int, *, now: datetime | None = 
 def add_response(
     collaboration: Collaboration, answers: Mapping[str, Any], *, label: str, lang: str = "nl",
     engine: Engine | None = None, session: Session | None = None,
+    request_key: idempotency.RequestKey | None = None,
 ) -> Respondent:
-    """A partner's answers, complete or not, in the open round.
+    """A partner's answers, complete or not, in the open round (as it is when the response is
+    stored: a round closed meanwhile does not take it).
 
     Raises AnswersError, LabelError, or LabelTaken when the round already has this label.
+    `request_key`: see :func:`advisor.storage.service.create`.
     """
     engine = _engine(engine)
     session = session or get_session()
     clean, status = _evaluate(engine, answers)
-    now = utcnow()
-    respondent = Respondent(
-        collaboration_id=collaboration.id, round=collaboration.round, label=_label(label, required=True),
-        answers=clean, status=status, lang=lang, ruleset_fingerprint=engine.ruleset.fingerprint,
-        created_at=now, updated_at=now,
-    )
-    collaboration.updated_at = now
-    collaboration.respondents.append(respondent)   # keeps the loaded collection current
-    _commit_label(session, respondent.label)
-    return respondent
+    label = _label(label, required=True)
+    collaboration_id = collaboration.id
+
+    def attempt() -> Respondent:
+        current = _load(session, collaboration_id)
+        now = utcnow()
+        respondent = Respondent(
+            id=new_id(), collaboration_id=current.id, round=current.round, label=label,
+            answers=clean, status=status, lang=lang, ruleset_fingerprint=engine.ruleset.fingerprint,
+            created_at=now, updated_at=now,
+        )
+        current.updated_at = now   # a new version of the collaboration, compared and swapped
+        current.respondents.append(respondent)   # keeps the loaded collection current
+        try:
+            idempotency.commit_with_key(session, request_key, "response", respondent.id)
+        except IntegrityError:
+            raise LabelTaken(label) from None
+        return respondent
+
+    return concurrency.write(session, attempt)
 
 
 def _commit_label(session: Session, label: str | None) -> None:
@@ -196,7 +237,8 @@ def get_response(collaboration: Collaboration, respondent_id: str, *, session: S
     session = session or get_session()
     if not isinstance(respondent_id, str) or not ID_PATTERN.match(respondent_id):
         raise RespondentNotFound(respondent_id)
-    respondent = session.get(Respondent, respondent_id)
+    respondent = session.scalars(select(Respondent).where(Respondent.id == respondent_id)
+                                 .execution_options(populate_existing=True)).first()
     if respondent is None or respondent.collaboration_id != collaboration.id:
         raise RespondentNotFound(respondent_id)
     return respondent
@@ -205,12 +247,24 @@ def get_response(collaboration: Collaboration, respondent_id: str, *, session: S
 def update_response(
     collaboration: Collaboration, respondent_id: str, *, answers: Mapping[str, Any] | None = None,
     label: Any = UNSET, lang: str | None = None, engine: Engine | None = None, session: Session | None = None,
+    expected_version: int | Collection[int] | None = None,
 ) -> Respondent:
-    """Merge answers (None removes one, as JSON Merge Patch), rename, or change the language."""
+    """Merge answers (None removes one, as JSON Merge Patch), rename, or change the language.
+
+    An atomic read-merge-write (compare-and-swap on the versions of the response and of the
+    collaboration, retried). Raises RoundClosed for a response of a closed round, and
+    VersionMismatch when `expected_version` (If-Match) is not the response's stored version.
+    """
     engine = _engine(engine)
     session = session or get_session()
-    respondent = get_response(collaboration, respondent_id, session=session)
-    try:
+    collaboration_id = collaboration.id
+
+    def attempt() -> Respondent:
+        current = _load(session, collaboration_id, for_update=True)
+        respondent = get_response(current, respondent_id, session=session)
+        if respondent.round != current.round:
+            raise RoundClosed(respondent_id)
+        concurrency.expect_version(respondent.version, expected_version)
         if label is not UNSET:
             respondent.label = _label(label, required=True)
         if answers is not None:
@@ -219,21 +273,29 @@ def update_response(
             respondent.ruleset_fingerprint = engine.ruleset.fingerprint
         if lang is not None:
             respondent.lang = lang
-        respondent.updated_at = collaboration.updated_at = utcnow()
-    except BaseException:
-        session.rollback()
-        raise
-    _commit_label(session, respondent.label)
-    return respondent
+        respondent.updated_at = current.updated_at = utcnow()
+        _commit_label(session, respondent.label)
+        return respondent
+
+    return concurrency.write(session, attempt)
 
 
-def delete_response(collaboration: Collaboration, respondent_id: str, *, session: Session | None = None) -> None:
-    """Erase one partner's response for good."""
+def delete_response(collaboration: Collaboration, respondent_id: str, *, session: Session | None = None,
+                    expected_version: int | Collection[int] | None = None) -> None:
+    """Erase one partner's response for good (also of a closed round: its snapshot keeps only
+    the label and the form it advised)."""
     session = session or get_session()
-    respondent = get_response(collaboration, respondent_id, session=session)
-    collaboration.respondents.remove(respondent)   # delete-orphan: erased at commit
-    collaboration.updated_at = utcnow()
-    session.commit()
+    collaboration_id = collaboration.id
+
+    def attempt() -> None:
+        current = _load(session, collaboration_id, for_update=True)
+        respondent = get_response(current, respondent_id, session=session)
+        concurrency.expect_version(respondent.version, expected_version)
+        current.respondents.remove(respondent)   # delete-orphan: erased at commit
+        current.updated_at = utcnow()
+        session.commit()
+
+    concurrency.write(session, attempt)
 
 
 # --- The overview ----------------------------------------------------------------------------
@@ -298,22 +360,31 @@ def close_round(collaboration_id: str, *, note: str | None = None, engine: Engin
     """
     engine = _engine(engine)
     session = session or get_session()
-    collaboration = _load(session, collaboration_id, for_update=True)
     note = check_label(note.strip(" ") or None) if note else None
-    seen = overview(collaboration, collaboration.lang, engine=engine)
-    if seen.combined_advice is None or seen.combination is None:
-        session.rollback()
-        raise NothingToClose(collaboration_id)
-    now = utcnow()
-    closed = CollaborationRound(
-        collaboration_id=collaboration.id, number=collaboration.round, started_at=collaboration.round_started_at,
-        closed_at=now, snapshot={**_snapshot(seen, engine), "note": note},
-    )
-    collaboration.rounds.append(closed)
-    collaboration.round += 1
-    collaboration.round_started_at = collaboration.updated_at = now
-    session.commit()
-    return closed
+
+    def attempt() -> CollaborationRound:
+        collaboration = _load(session, collaboration_id, for_update=True)
+        seen = overview(collaboration, collaboration.lang, engine=engine)
+        if seen.combined_advice is None or seen.combination is None:
+            session.rollback()
+            raise NothingToClose(collaboration_id)
+        now = utcnow()
+        closed = CollaborationRound(
+            collaboration_id=collaboration.id, number=collaboration.round,
+            started_at=collaboration.round_started_at, closed_at=now, snapshot={**_snapshot(seen, engine), "note": note},
+        )
+        collaboration.rounds.append(closed)
+        collaboration.round += 1
+        collaboration.round_started_at = collaboration.updated_at = now
+        try:
+            session.commit()
+        except IntegrityError:
+            # SQLite: another close of the same round won (PostgreSQL's row lock made this one
+            # wait instead). Read again: the new round is then empty, so NothingToClose.
+            raise StaleDataError("round closed meanwhile") from None
+        return closed
+
+    return concurrency.write(session, attempt)
 
 
 def _snapshot(seen: Overview, engine: Engine) -> dict[str, Any]:

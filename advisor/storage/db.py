@@ -22,11 +22,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.globals import app_ctx
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from . import guard
 
 try:
     import fcntl
@@ -48,6 +50,8 @@ class Database:
 
     engine: Engine
     session: scoped_session[Session]
+    pinned: guard.PinnedFile | None = None
+    """The SQLite file opened at start (see ``advisor.storage.guard``)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,11 +86,14 @@ def make_engine(url: str) -> Engine:
             options["connect_args"] = {"check_same_thread": False}
         engine = create_engine(parsed, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        guard.heal_broken_connections(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         # A host that does not answer must not hold a worker forever.
         options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
-    return create_engine(parsed, **options)
+    engine = create_engine(parsed, **options)
+    guard.heal_broken_connections(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -121,9 +128,10 @@ def init_app(app: Flask) -> Database:
 
     if database.is_sqlite:
         upgrade(engine)
+        database.pinned = guard.pin(engine, factory)
     advisor = app.extensions.get("advisor")
     if advisor is not None:
-        advisor.health_checks["database"] = lambda: check(database.engine)
+        advisor.health_checks["database"] = lambda: check(database.engine, database.pinned)
     cli.register(app)
     return database
 
@@ -208,14 +216,33 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 # --- Health ------------------------------------------------------------------------------------
 
 
-def check(engine: Engine) -> str:
-    """"ok", or why the database cannot serve: unreachable, or a schema that is not at head."""
+def check(engine: Engine, pinned: guard.PinnedFile | None = None) -> str:
+    """"ok", or why the database cannot serve writes as the write path would see them: a SQLite
+    file deleted or replaced since start, unreachable, read-only, or a schema not at head."""
+    if pinned is not None and (reason := pinned.problem()) is not None:
+        return reason
+    head = head_revision()
     try:
         revision = current_revision(engine)   # a query: it also proves the database answers
+        if revision != head:
+            return f"schema at {revision or 'nothing'}, expected {head}: run 'flask --app advisor db upgrade'"
+        probe_write(engine)
+    except guard.DatabaseFileChanged as exc:
+        return str(exc)
     except SQLAlchemyError as exc:
         log.warning("database health check failed: %s", exc)
+        reason = str(getattr(exc, "orig", None) or exc).lower()
+        if "readonly" in reason or "read-only" in reason:
+            return f"read-only ({type(exc).__name__}): writes are refused"
         return f"unreachable ({type(exc).__name__})"
-    head = head_revision()
-    if revision != head:
-        return f"schema at {revision or 'nothing'}, expected {head}: run 'flask --app advisor db upgrade'"
     return "ok"
+
+
+def probe_write(engine: Engine) -> None:
+    """Take the write lock the way a write would (an UPDATE that changes nothing), then roll back:
+    a read-only file or server fails here as the next write would."""
+    with engine.connect() as connection:
+        try:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        finally:
+            connection.rollback()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, UniqueConstraint,
+    JSON, CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +78,10 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     """Retention counts from here: resuming a draft keeps it."""
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
+    """Counts the stored changes (the ETag); SQLAlchemy makes every UPDATE a compare-and-swap on it."""
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def ruleset(self) -> dict[str, Any]:
@@ -105,6 +109,10 @@ class Collaboration(Base):
     round_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
+    """Counts the stored changes, its responses' included (each bumps updated_at here)."""
+
+    __mapper_args__ = {"version_id_col": version}
 
     respondents: Mapped[list[Respondent]] = relationship(
         back_populates="collaboration", cascade="all, delete-orphan", passive_deletes=True,
@@ -139,6 +147,9 @@ class Respondent(Base):
     ruleset_fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     collaboration: Mapped[Collaboration] = relationship(back_populates="respondents")
 
@@ -158,3 +169,19 @@ class CollaborationRound(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     """``{"recommended", "answers" (combined), "respondents": [{"label", "recommended"}], "ruleset"}``."""
+
+
+class IdempotencyKey(Base):
+    """A create that was acknowledged under a client's ``Idempotency-Key``: a retry with the same
+    key gets the same record instead of a second one. Holds no answers, only which record it made
+    (the record's erasure is not undone by a copy kept here)."""
+
+    __tablename__ = "idempotency_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """sha256 of the route's scope and the client's key: the key itself is not kept."""
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    """sha256 of the request body as parsed: the same key with another body is refused."""
+    resource_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    resource_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,12 +21,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..engine import AnswersError, Engine
+from . import concurrency, expiry, idempotency
+from .concurrency import VersionMismatch, WriteConflict
 from .db import get_session
-from .models import Assessment, utcnow
+from .models import Assessment, new_id, utcnow
 
 __all__ = [
     "AssessmentNotFound", "LabelError", "Replay", "check_label", "create", "get", "update", "delete", "purge_expired",
-    "replay", "expires_at", "iter_all", "Summary",
+    "replay", "expires_at", "iter_all", "Summary", "AnswerConflict", "VersionMismatch", "WriteConflict",
 ]
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
@@ -35,6 +37,18 @@ UNSET: Any = object()
 
 class AssessmentNotFound(LookupError):
     """No assessment with this id: never stored, erased, or purged."""
+
+
+class AnswerConflict(Exception):
+    """Someone else changed answers this writer meant to change, since it last saw them.
+
+    ``conflicts`` maps each question id to ``(stored, mine)``: the value stored now and the one
+    this writer sent, so a page can show both and let the person choose."""
+
+    def __init__(self, conflicts: dict[str, tuple[Any, Any]], version: int) -> None:
+        super().__init__(sorted(conflicts))
+        self.conflicts = conflicts
+        self.version = version
 
 
 class LabelError(ValueError):
@@ -105,10 +119,14 @@ def _ruleset(engine: Engine) -> tuple[str, list[dict[str, str]]]:
 def create(
     answers: Mapping[str, Any], *, label: str | None = None, lang: str = "nl",
     engine: Engine | None = None, session: Session | None = None,
+    request_key: idempotency.RequestKey | None = None,
 ) -> Assessment:
     """Store new answers, complete or not; the advice comes with complete ones.
 
-    Raises AnswersError for answers that do not fit, LabelError for a label that cannot be stored.
+    With a `request_key` (the client's Idempotency-Key) the key is stored in the same
+    transaction: a concurrent create under the same key raises ``idempotency.AlreadyDone``
+    and leaves no second record. Raises AnswersError for answers that do not fit, LabelError
+    for a label that cannot be stored.
     """
     engine = _engine(engine)
     session = session or get_session()
@@ -116,11 +134,11 @@ def create(
     fingerprint, packs = _ruleset(engine)
     now = utcnow()
     assessment = Assessment(
-        label=check_label(label), answers=clean, advice=advice, status=status, ruleset_fingerprint=fingerprint,
-        packs=packs, lang=lang, created_at=now, updated_at=now,
+        id=new_id(), label=check_label(label), answers=clean, advice=advice, status=status,
+        ruleset_fingerprint=fingerprint, packs=packs, lang=lang, created_at=now, updated_at=now,
     )
     session.add(assessment)
-    session.commit()
+    idempotency.commit_with_key(session, request_key, "assessment", assessment.id)
     return assessment
 
 
@@ -130,9 +148,16 @@ def get(assessment_id: str, *, session: Session | None = None) -> Assessment:
 
 
 def _load(assessment_id: str, session: Session, *, for_update: bool = False) -> Assessment:
+    """The stored assessment as it is now (never a stale copy from the session); an expired one
+    is not found even before the purge erases it."""
     if not isinstance(assessment_id, str) or not ID_PATTERN.match(assessment_id):
         raise AssessmentNotFound(assessment_id)
-    assessment = session.get(Assessment, assessment_id, with_for_update=for_update or None)
+    query = select(Assessment).where(
+        Assessment.id == assessment_id, expiry.alive(Assessment.updated_at, session),
+    ).execution_options(populate_existing=True)
+    if for_update:
+        query = query.with_for_update()
+    assessment = session.scalars(query).first()
     if assessment is None:
         raise AssessmentNotFound(assessment_id)
     return assessment
@@ -187,14 +212,26 @@ def iter_all(*, batch_size: int | None = None, session: Session | None = None) -
 def update(
     assessment_id: str, *, answers: Mapping[str, Any] | None = None, label: str | None = UNSET,
     lang: str | None = None, engine: Engine | None = None, session: Session | None = None,
+    expected_version: int | Collection[int] | None = None, seen_answers: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """Resume: merge `answers` into the stored ones (None removes an answer, as in JSON Merge
     Patch), change the label or language. The advice is recomputed on the current rules when
-    answers or language change and the answers are complete; it is dropped when they are not."""
+    answers or language change and the answers are complete; it is dropped when they are not.
+
+    The read-merge-write is atomic on every database (compare-and-swap on the version, retried):
+    concurrent changes to different answers all survive. `expected_version` (If-Match) refuses
+    the write with VersionMismatch when another version is stored. `seen_answers` (the values
+    the writer last saw for the answers it changes) refuses it with AnswerConflict when someone
+    else changed one of them to a third value meanwhile.
+    """
     engine = _engine(engine)
     session = session or get_session()
-    try:
+
+    def attempt() -> Assessment:
         assessment = _load(assessment_id, session, for_update=True)
+        concurrency.expect_version(assessment.version, expected_version)
+        if seen_answers is not None and answers:
+            _check_unchanged(assessment, answers, seen_answers)
         if label is not UNSET:
             assessment.label = check_label(label)
         if answers is not None or (lang is not None and lang != assessment.lang):
@@ -208,18 +245,34 @@ def update(
             assessment.lang = new_lang
         assessment.updated_at = utcnow()
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return assessment
+        return assessment
+
+    return concurrency.write(session, attempt)
 
 
-def delete(assessment_id: str, *, session: Session | None = None) -> None:
-    """Erase the assessment for good (the right to erasure); raises AssessmentNotFound."""
+def _check_unchanged(assessment: Assessment, answers: Mapping[str, Any], seen: Mapping[str, Any]) -> None:
+    """AnswerConflict for every answer being changed that is stored neither as the writer saw it
+    nor as it is sending it (someone else set a third value)."""
+    conflicts = {
+        qid: (assessment.answers.get(qid), mine) for qid, mine in answers.items()
+        if assessment.answers.get(qid) not in (seen.get(qid), mine)
+    }
+    if conflicts:
+        raise AnswerConflict(conflicts, assessment.version)
+
+
+def delete(assessment_id: str, *, session: Session | None = None, expected_version: int | Collection[int] | None = None) -> None:
+    """Erase the assessment for good (the right to erasure); raises AssessmentNotFound, and
+    VersionMismatch when `expected_version` (If-Match) is not the stored one."""
     session = session or get_session()
-    assessment = _load(assessment_id, session)
-    session.delete(assessment)
-    session.commit()
+
+    def attempt() -> None:
+        assessment = _load(assessment_id, session, for_update=True)
+        concurrency.expect_version(assessment.version, expected_version)
+        session.delete(assessment)
+        session.commit()
+
+    concurrency.write(session, attempt)
 
 
 def purge_expired(retention_days: int, *, now: datetime | None = None, session: Session | None = None) -> int:
@@ -227,11 +280,11 @@ def purge_expired(retention_days: int, *, now: datetime | None = None, session: 
     if retention_days <= 0:
         return 0
     session = session or get_session()
-    cutoff = (now or utcnow()) - timedelta(days=retention_days)
     result = session.execute(
-        sql_delete(Assessment).where(Assessment.updated_at < cutoff),
+        sql_delete(Assessment).where(Assessment.updated_at < expiry.cutoff(session, retention_days, now)),
         execution_options={"synchronize_session": False},
     )
+    idempotency.purge(session, now)
     session.commit()
     return int(result.rowcount or 0)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from . import collaborations, errors, i18n
+from . import collaborations, embed, errors, i18n, site, statements
 from .views import bp
 
 API_PREFIX = "/api/"
@@ -41,3 +41,6 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(collaborations.bp)
+    site.init_app(app)
+    app.register_blueprint(statements.bp)
+    embed.register(app, [bp, collaborations.bp])

@@ -102,3 +102,25 @@ def first_input_id(question: Question) -> str:
     if question["kind"] == "integer":
         return f"q-{question['id']}"
     return f"q-{question['id']}-{question['options'][0]['id']}" if question["options"] else f"q-{question['id']}"
+
+
+def answer_text(question: Question, value: Any) -> str:
+    """A stored answer in the words the page shows for it ("No answer" when there is none)."""
+    if value is None or value == []:
+        return _("No answer")
+    labels = {option["id"]: option["label"] for option in question["options"]}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    return labels.get(value, str(value))
+
+
+def describe_conflicts(questions: Iterable[Question], conflicts: Iterable[Any]) -> list[dict[str, str]]:
+    """Each conflict (question, theirs, mine) as the page shows it: the question and both answers
+    in words, and the control to focus."""
+    by_id = {question["id"]: question for question in questions}
+    return [
+        {"question": by_id[c.question]["text"], "theirs": answer_text(by_id[c.question], c.theirs),
+         "mine": answer_text(by_id[c.question], c.mine), "target": first_input_id(by_id[c.question]),
+         "id": c.question}
+        for c in conflicts if c.question in by_id
+    ]

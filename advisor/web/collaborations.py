@@ -263,6 +263,8 @@ def join_step(token: str, number: int) -> ResponseReturnValue:
             respondent = store.update_response(collaboration, respondent.id, answers=patch, lang=current_lang())
         except AnswersError:
             abort(422)
+        except store.RoundClosed:   # the coordinator closed the round meanwhile: answer the new one
+            return redirect(url_for("collaboration_pages.join", token=token))
         nav = request.form.get("nav", "next")
         if nav == "back":
             return redirect(url_for("collaboration_pages.join_step", token=token, number=number - 1)

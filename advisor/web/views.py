@@ -77,13 +77,18 @@ def step(number: int) -> ResponseReturnValue:
     questions = steps[number - 1]["questions"]
     errors: dict[str, str] = {}
     if request.method == "GET":
-        draft = load_draft()
+        draft = saved.take_others_changes(load_draft(), _all_questions(steps))
+        replace_draft(draft)
         if request.args.get("check"):
             errors = answer_rules.clean(questions, draft)[1]
         return _render_step(steps, number, draft, errors)
 
     draft = save_draft(answer_rules.read_step(request.form, questions))
-    saved.save_as_you_go(draft, _all_questions(steps), current_lang())
+    result = saved.save_as_you_go(draft, _all_questions(steps), current_lang())
+    if result.conflicts:
+        return _render_step(steps, number, draft, errors, conflicts=result.conflicts), 409
+    if result.draft is not None:
+        replace_draft(draft := result.draft)
     nav = request.form.get("nav", "next")
     if nav.startswith("lang:"):
         return redirect(url_for("web.switch_language", code=nav[5:], next=url_for("web.step", number=number)))
@@ -101,18 +106,20 @@ def step(number: int) -> ResponseReturnValue:
 
 
 def _render_step(steps: list[dict[str, Any]], number: int, draft: dict[str, Any],
-                 errors: dict[str, str]) -> str:
+                 errors: dict[str, str], conflicts: tuple[saved.Conflict, ...] = ()) -> str:
     summary = answer_rules.error_summary(steps[number - 1]["questions"], errors)
     return render_template(
         "step.html", steps=steps, number=number, step=steps[number - 1], draft=draft,
         errors=errors, error_summary=summary, is_last=number == len(steps),
+        conflicts=answer_rules.describe_conflicts(_all_questions(steps), conflicts),
     )
 
 
 @bp.get("/advice")
 def advice() -> ResponseReturnValue:
     steps = _steps()
-    draft = load_draft()
+    draft = saved.take_others_changes(load_draft(), _all_questions(steps))
+    replace_draft(draft)
     clean, invalid = answer_rules.clean_steps(steps, draft)
     if invalid is not None:
         return redirect(url_for("web.step", number=invalid, check=1))
@@ -123,8 +130,16 @@ def advice() -> ResponseReturnValue:
         return redirect(url_for("web.step", number=1, check=1))
     except PluginFailed:
         abort(503)
-    return render_template("advice.html", **advice_view(result, lang),
+    return render_template("advice.html", **advice_view(result, lang), question_links=_question_links(steps),
                            alternatives=what_would_change(get_advisor().engine, clean, result.recommended, lang))
+
+
+def _question_links(steps: list[dict[str, Any]]) -> dict[str, str]:
+    """Question id -> its place in the questionnaire, for the risks the advice could not check."""
+    return {
+        question["id"]: url_for("web.step", number=number, _anchor=f"question-{question['id']}")
+        for number, step in enumerate(steps, start=1) for question in step["questions"]
+    }
 
 
 @bp.post("/restart")
