@@ -19,6 +19,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .engine import AnswersError, Engine
 from .model import Advice
+from .packerrors import did_you_mean, flatten
+from .tomllines import KeyLines
 
 
 class CaseFileError(ValueError):
@@ -52,6 +55,8 @@ class CaseSchema(Schema):
     expect_form = _FormList(required=True)
     expect_risks = fields.List(fields.String(), load_default=list)
     forbid_risks = fields.List(fields.String(), load_default=list)
+    as_of = fields.Date(load_default=None)
+    """Judge the case with the rules in force on this date (``as_of = 2027-01-01``); default: today."""
 
 
 class CaseFileSchema(Schema):
@@ -70,6 +75,14 @@ class Case:
     expect_risks: tuple[str, ...] = ()
     forbid_risks: tuple[str, ...] = ()
     file: str = ""
+    as_of: date | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Where the case and its fields start in the file: ``""`` (the case), ``"expect_form"``, …"""
+
+    def where(self, name: str = "") -> str:
+        """``file:line`` of the case or of one of its fields, for messages."""
+        line = self.lines.get(name) or self.lines.get("")
+        return f"{self.file}:{line}" if line else self.file
 
 
 @dataclass(slots=True)
@@ -84,27 +97,41 @@ class CaseResult:
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Read one case file; raises :class:`CaseFileError` naming the file, case and field."""
+    """Read one case file; raises :class:`CaseFileError` naming the file, line, case and field."""
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseFileError(f"{name}: cannot be read ({exc})") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"{name}: is not valid TOML ({exc})") from None
+    lines = KeyLines(text)
+    if "pack" in raw and "cases" not in raw:
+        raise CaseFileError(f"{name}:{lines.line_of(('pack',))}: is a rule pack, not a file of worked cases: "
+                            "put it in the plugins folder and give 'rules test' the case files")
     try:
         data = CaseFileSchema().load(raw)
     except ValidationError as exc:
-        raise CaseFileError(f"{name}: {_where(exc.messages, raw)}") from None
+        path_of_error = next(flatten(exc.messages))[0]
+        line = lines.line_of(path_of_error) or 1
+        raise CaseFileError(f"{name}:{line}: {_where(exc.messages, raw)}") from None
+    fields_with_lines = ("expect_form", "expect_risks", "forbid_risks", "answers")
     cases = [
         Case(id=c["id"], story=c["story"], answers=c["answers"], expect_form=tuple(c["expect_form"]),
-             expect_risks=tuple(c["expect_risks"]), forbid_risks=tuple(c["forbid_risks"]), file=name)
-        for c in data["cases"]
+             expect_risks=tuple(c["expect_risks"]), forbid_risks=tuple(c["forbid_risks"]), file=name,
+             as_of=c["as_of"],
+             lines={key: line for key in ("",) + fields_with_lines
+                    if (line := lines.line_of(("cases", index) + ((key,) if key else ()))) is not None})
+        for index, c in enumerate(data["cases"])
     ]
-    ids = [case.id for case in cases]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise CaseFileError(f"{name}: case '{duplicates[0]}': id: used by more than one case")
+    seen: dict[str, Case] = {}
+    for case in cases:
+        if case.id in seen:
+            raise CaseFileError(f"{case.where('')}: case '{case.id}': id: used by more than one case "
+                                f"(the first is at {seen[case.id].where('')}): give each case an id of its own")
+        seen[case.id] = case
     return cases
 
 
@@ -134,35 +161,41 @@ def _text(detail: Any) -> str:
 def run_case(engine: Engine, case: Case, lang: str = "en") -> CaseResult:
     """Advise on the case's answers and compare with what the case expects."""
     result = CaseResult(case)
+    problem = result.problems.append
     unknown_forms = [f for f in case.expect_form if f not in engine.forms]
     if unknown_forms:
-        result.problems.append(f"expect_form: unknown form '{unknown_forms[0]}' (known: {', '.join(engine.forms)})")
+        problem(f"{case.where('expect_form')}: expect_form: unknown form '{unknown_forms[0]}' "
+                f"(known: {', '.join(engine.forms)}){did_you_mean(unknown_forms[0], engine.forms)}")
     for name in ("expect_risks", "forbid_risks"):
         unknown = [r for r in getattr(case, name) if r not in engine.risk_definitions]
         if unknown:
-            result.problems.append(f"{name}: unknown risk '{unknown[0]}' (is a plugin missing or the id misspelled?)")
+            problem(f"{case.where(name)}: {name}: unknown risk '{unknown[0]}' (is a plugin missing or the id "
+                    f"misspelled?){did_you_mean(unknown[0], engine.risk_definitions)}")
     both = sorted(set(case.expect_risks) & set(case.forbid_risks))
     if both:
-        result.problems.append(f"risk '{both[0]}' is both expected and forbidden")
+        problem(f"{case.where('forbid_risks')}: risk '{both[0]}' is both expected and forbidden: keep it in one list")
     try:
-        advice = engine.advise(case.answers, lang)
+        advice = engine.advise(case.answers, lang, as_of=case.as_of)
     except AnswersError as exc:
-        result.problems.extend(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        result.problems.extend(f"{case.where('answers')}: {k}: {', '.join(v)}" for k, v in exc.errors.items())
         return result
     result.advice = advice
     if not unknown_forms and advice.recommended not in case.expect_form:
-        result.problems.append(
-            f"expected form {' or '.join(case.expect_form)}, got {advice.recommended}")
+        problem(f"{case.where('expect_form')}: expected form {' or '.join(case.expect_form)}, got "
+                f"{advice.recommended}: if {advice.recommended} is right, write expect_form = "
+                f"\"{advice.recommended}\"; if not, change the points of the rules below")
     raised = {risk.id for risk in advice.risks}
     missing = [r for r in case.expect_risks if r not in raised and r in engine.risk_definitions]
     if missing:
-        result.problems.append(f"expected risk(s) {', '.join(missing)} did not appear")
+        problem(f"{case.where('expect_risks')}: expected risk(s) {', '.join(missing)} did not appear: check "
+                "the risk's 'when' against these answers, or drop it from expect_risks")
     forbidden = [r for r in case.forbid_risks if r in raised]
     if forbidden:
-        result.problems.append(f"forbidden risk(s) {', '.join(forbidden)} appeared")
+        problem(f"{case.where('forbid_risks')}: forbidden risk(s) {', '.join(forbidden)} appeared: narrow "
+                "the risk's 'when', or drop it from forbid_risks")
     if advice.incomplete:
         failed = ", ".join(f"{f.plugin}.{f.hook}: {f.error}" for f in advice.failed_plugins)
-        result.problems.append(f"a plugin failed, the advice is incomplete: {failed}")
+        problem(f"a plugin failed, the advice is incomplete: {failed}")
     return result
 
 
@@ -191,7 +224,7 @@ def report_lines(results: Sequence[CaseResult], *, verbose: bool = False) -> lis
             if verbose and case.story:
                 lines.append(f"     {case.story}")
             continue
-        lines.append(f"FAIL {case.id} ({case.file})")
+        lines.append(f"FAIL {case.id} ({case.where()})")
         if case.story:
             lines.append(f"     {case.story}")
         for problem in result.problems:

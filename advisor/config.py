@@ -17,14 +17,25 @@ from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+
+def _builtin_rules() -> Path:
+    """The core packs: ``advisor/rules`` in an installed package (the build copies them there,
+    see setup.py), else ``rules/`` of the checkout."""
+    packaged = Path(__file__).resolve().parent / "rules"
+    return packaged if packaged.is_dir() else REPO_ROOT / "rules"
+
+
+BUILTIN_RULES = _builtin_rules()
+
 DEFAULTS: dict[str, Any] = {
     # Plugins
-    "RULES_DIR": str(REPO_ROOT / "rules"),
+    "RULES_DIR": str(BUILTIN_RULES),
     "PLUGINS_DIR": None,
     "PLUGINS_ALLOW": [],
     "PLUGINS_DENY": [],
     "PLUGINS_ENTRY_POINTS": True,
     "PLUGINS_STRICT": False,
+    "PLUGIN_ERRORS": "stop",  # "skip": start without a broken directory plugin, health degraded
     "PLUGINS_TRACE": False,
     "RULES_MAX_PER_PACK": 10_000,  # rules in one TOML pack; 0: no limit (see README "Limits")
     # The advice
@@ -35,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     # Storage (see README "Storage")
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
     "RETENTION_DAYS": 365,  # days since the last change; 0 keeps assessments forever
-    "COLLABORATION_RULES": str(REPO_ROOT / "rules" / "collaboration" / "findings.toml"),
+    "COLLABORATION_RULES": str(BUILTIN_RULES / "collaboration" / "findings.toml"),
     # HTTP
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CORS_ORIGINS": [],

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -44,6 +45,7 @@ from .model import (
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
 from .rulepack import RulePack
+from .validity import judged_on
 
 log = logging.getLogger("advisor.engine")
 
@@ -83,6 +85,8 @@ class Engine:
     ) -> None:
         self.manager: pluggy.PluginManager = loaded.manager
         self.plugins: list[PluginInfo] = loaded.infos
+        self.load_failures = tuple(PluginFailure(s.name, "load", s.error) for s in loaded.skipped)
+        """Broken plugins left out at start-up: every advice names them and is incomplete."""
         self.tie_margin = tie_margin
         self.strict = strict
         self.trace = trace
@@ -128,15 +132,13 @@ class Engine:
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
             except (Exception, SystemExit) as exc:  # a sys.exit() in a plugin still names it
-                raise PluginLoadError(
-                    f"plugin '{impl.plugin}' failed in {hook_name}: {type(exc).__name__}: {exc}"
-                ) from exc
+                message = f"plugin '{impl.plugin}' failed in {hook_name}: {type(exc).__name__}: {exc}"
+                raise PluginLoadError(message, {impl.plugin: message}) from exc
             if value is None:
                 continue
             if not isinstance(value, (list, tuple)):
-                raise PluginLoadError(
-                    f"plugin '{impl.plugin}': {hook_name} must return a list, not {type(value).__name__}"
-                )
+                message = f"plugin '{impl.plugin}': {hook_name} must return a list, not {type(value).__name__}"
+                raise PluginLoadError(message, {impl.plugin: message})
             results.extend((impl.plugin, item) for item in value)
         return results
 
@@ -150,31 +152,39 @@ class Engine:
         for hook_name, kind, target, noun in sections:
             for plugin, item in self._call_at_startup(hook_name):
                 if not isinstance(item, kind):
-                    raise PluginLoadError(
-                        f"plugin '{plugin}': {hook_name} returned {type(item).__name__}, expected {kind.__name__}"
-                    )
+                    message = f"plugin '{plugin}': {hook_name} returned {type(item).__name__}, expected {kind.__name__}"
+                    raise PluginLoadError(message, {plugin: message})
                 problem = registration_problem(
                     noun, item.id, plugin, self.owners.get((noun, item.id)), self._kinds.get(plugin) == "builtin")
                 if problem is not None:
-                    raise PluginLoadError(f"plugin '{plugin}': {problem[0]} {problem[1]}")
+                    message = f"plugin '{plugin}': {problem[0]} {problem[1]}"
+                    raise PluginLoadError(message, {plugin: message})
                 self.owners[(noun, item.id)] = plugin
                 target[item.id] = item
 
     def _validate(self) -> None:
         problems: list[str] = []
+        by_plugin: dict[str, list[str]] = {}
+
+        def problem_of(plugin: str, text: str) -> None:
+            problems.append(text)
+            by_plugin.setdefault(plugin, []).append(text)
+
         if not self.forms:
             problems.append("no collaboration forms are loaded (is the core rule pack missing or denied?)")
         for question in self.questions.values():
             unknown = unknown_step(question.id, question.step, self.steps)
             if unknown is not None:
-                problems.append(f"plugin '{self.owners[('question', question.id)]}': {unknown[0]}: {unknown[1]}")
+                owner = self.owners[("question", question.id)]
+                problem_of(owner, f"plugin '{owner}': {unknown[0]}: {unknown[1]}")
         for plugin, problem in self._call_at_startup(
             "validate_rules", questions=MappingProxyType(self.questions),
             forms=MappingProxyType(self.forms), risks=MappingProxyType(self.risk_definitions),
         ):
-            problems.append(str(problem))
+            problem_of(plugin, str(problem))
         if problems:
-            raise PluginLoadError("\n".join(problems))
+            faults = {} if len(problems) != sum(map(len, by_plugin.values())) else by_plugin
+            raise PluginLoadError("\n".join(problems), {name: "\n".join(lines) for name, lines in faults.items()})
 
     def _question_position(self, question: Question) -> tuple[int, int, int]:
         step = self.steps.get(question.step or "")
@@ -227,19 +237,23 @@ class Engine:
 
     # --- Advice -----------------------------------------------------------------------------
 
-    def advise(self, answers: Any, lang: str = "nl") -> Advice:
-        """Validate complete answers and produce the advice, in `lang`."""
+    def advise(self, answers: Any, lang: str = "nl", *, as_of: date | None = None) -> Advice:
+        """Validate complete answers and produce the advice, in `lang`, with the rules in force
+        on `as_of` (None: today)."""
         clean = self.validate_answers(answers)
-        return self.advise_valid(clean, lang)
+        return self.advise_valid(clean, lang, as_of=as_of)
 
     def new_budget(self) -> TimeBudget:
         """A fresh time budget of the configured length (one per advice or what-if search)."""
         return TimeBudget(self.time_budget_ms)
 
-    def advise_valid(self, answers: dict[str, Any], lang: str = "nl") -> Advice:
+    def advise_valid(self, answers: dict[str, Any], lang: str = "nl", *, as_of: date | None = None) -> Advice:
         """The advice for answers already passed through :meth:`validate_answers`."""
+        if as_of is not None:
+            with judged_on(as_of):
+                return self.advise_valid(answers, lang)
         view = MappingProxyType(answers)
-        failures: list[PluginFailure] = []
+        failures: list[PluginFailure] = list(self.load_failures)
         budget = self.new_budget()
         triggers = self._trigger_lookup(answers, lang)
         contributions, totals = self._score(view, failures, budget)
@@ -295,8 +309,8 @@ class Engine:
         )
         for observe in self.observers:
             observe(advice)
-        if failures and self.strict:
-            raise PluginFailed(failures)
+        if self.strict and len(failures) > len(self.load_failures):
+            raise PluginFailed(failures[len(self.load_failures):])
         return advice
 
     def _not_checked(

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .engine import Engine
-from .plugins import PluginInfo, load_plugins
+from .plugins import LoadedPlugins, PluginInfo, PluginLoadError, load_plugins
 
 log = logging.getLogger("advisor")
 
@@ -34,6 +34,7 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
     config = app.config
     rules_dir = Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None
     plugins_dir = Path(config["PLUGINS_DIR"]) if config.get("PLUGINS_DIR") else None
+    errors = config["PLUGIN_ERRORS"]
     loaded = load_plugins(
         rules_dir,
         plugins_dir,
@@ -42,20 +43,40 @@ def init_app(app: Flask, extra_plugins: Iterable[tuple[str, object]] = ()) -> Ad
         extra=list(config.get("PLUGINS_EXTRA", ())) + list(extra_plugins),
         entry_points=config["PLUGINS_ENTRY_POINTS"],
         max_rules=int(config["RULES_MAX_PER_PACK"] or 0),
+        errors=errors,
     )
     if config["PLUGINS_TRACE"]:
         _show_trace()
-    engine = Engine(
-        loaded,
-        tie_margin=float(config["TIE_MARGIN"]),
-        strict=bool(config["PLUGINS_STRICT"]),
-        trace=bool(config["PLUGINS_TRACE"]),
-        time_budget_ms=float(config["ADVICE_TIME_BUDGET_MS"] or 0) or None,
-    )
+    while True:
+        try:
+            engine = Engine(
+                loaded,
+                tie_margin=float(config["TIE_MARGIN"]),
+                strict=bool(config["PLUGINS_STRICT"]),
+                trace=bool(config["PLUGINS_TRACE"]),
+                time_budget_ms=float(config["ADVICE_TIME_BUDGET_MS"] or 0) or None,
+            )
+            break
+        except PluginLoadError as exc:
+            if not _skippable(exc, loaded, errors):
+                raise
+            for name, problem in exc.by_plugin.items():
+                loaded.skip(name, problem)
     advisor = Advisor(engine)
+    if loaded.skipped:
+        names = ", ".join(f"{s.name} ({s.source})" for s in loaded.skipped)
+        advisor.health_checks["plugins"] = lambda: f"degraded: broken plugins left out: {names}"
+        for skipped in loaded.skipped:
+            log.error("plugin '%s' left out (PLUGIN_ERRORS = \"skip\"): %s", skipped.name, skipped.error)
     app.extensions["advisor"] = advisor
     log.info("loaded %d plugins; rule set %s", len(loaded.infos), engine.ruleset.fingerprint[:12])
     return advisor
+
+
+def _skippable(exc: PluginLoadError, loaded: LoadedPlugins, errors: str) -> bool:
+    """Whether every fault is a directory plugin's, which "skip" may leave out."""
+    return errors == "skip" and bool(exc.by_plugin) and all(
+        loaded.kind_of(name) == "directory" for name in exc.by_plugin)
 
 
 def _show_trace() -> None:

@@ -13,12 +13,13 @@ import importlib.metadata
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import click
 import pluggy
 
 from . import hookspecs
@@ -26,10 +27,31 @@ from .rulepack import DEFAULT_MAX_RULES, PackError, RulePack, load_pack
 
 ENTRY_POINT_GROUP = "advisor"
 PluginKind = Literal["builtin", "entrypoint", "directory", "registered"]
+ErrorMode = Literal["stop", "skip"]
+ERROR_MODES = ("stop", "skip")
 
 
-class PluginLoadError(RuntimeError):
-    """A plugin that cannot be loaded; start-up stops with this message."""
+class PluginLoadError(click.ClickException, RuntimeError):
+    """A plugin that cannot be loaded; start-up stops with this message (one line per problem).
+
+    It is a click exception so that every command line (``flask --app advisor ...`` as much as
+    the ``advisor`` script) prints those lines instead of a traceback; click comes with Flask.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, by_plugin: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.by_plugin = dict(by_plugin or {})
+        """Plugin name to what is wrong with it, where the fault is one plugin's (for skipping)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo("error: the plugins do not start:", err=True)
+        for line in self.message.splitlines():
+            click.echo(f"error: {line}", err=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +64,34 @@ class PluginInfo:
     source: str
     hooks: tuple[str, ...]
     digest: str
+    changelog: tuple[Mapping[str, Any], ...] = ()
+    """A pack's ``changelog`` entries (version, date, changes), newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPlugin:
+    """A broken directory plugin left out at start-up (``PLUGIN_ERRORS = "skip"``)."""
+
+    name: str
+    source: str
+    error: str
 
 
 @dataclass(slots=True)
 class LoadedPlugins:
     manager: pluggy.PluginManager
     infos: list[PluginInfo]
+    skipped: list[SkippedPlugin] = field(default_factory=list)
+
+    def kind_of(self, name: str) -> str | None:
+        return next((info.kind for info in self.infos if info.name == name), None)
+
+    def skip(self, name: str, error: str) -> None:
+        """Take a loaded plugin out again, remembering why (its start-up checks failed)."""
+        info = next(info for info in self.infos if info.name == name)
+        self.manager.unregister(name=name)
+        self.infos.remove(info)
+        self.skipped.append(SkippedPlugin(name, info.source, error))
 
 
 def new_manager() -> pluggy.PluginManager:
@@ -65,14 +109,24 @@ def load_plugins(
     extra: Iterable[tuple[str, object]] = (),
     entry_points: bool = True,
     max_rules: int = DEFAULT_MAX_RULES,
+    errors: ErrorMode = "stop",
+    replace: Sequence[RulePack] = (),
 ) -> LoadedPlugins:
     """Load every plugin source into a fresh manager and list what was loaded.
 
     ``extra`` registers ready-made plugin objects (tests and embedding applications use it);
     a TOML pack with more than ``max_rules`` rules is refused (0: no limit).
+    ``errors="skip"`` leaves a broken file of the plugins directory out (listed in ``skipped``)
+    instead of stopping; every other source still stops start-up when broken. ``replace`` are
+    packs that take the place of the loaded pack with the same id (keeping its kind) or, with a
+    new id, are added as directory packs: ``rules impact`` loads the rules of a change that way.
     """
+    replacements = {pack.id: pack for pack in replace}
+    if errors not in ERROR_MODES:
+        raise PluginLoadError(f"PLUGIN_ERRORS must be one of {', '.join(ERROR_MODES)}, not {errors!r}")
     manager = new_manager()
     infos: list[PluginInfo] = []
+    skipped: list[SkippedPlugin] = []
     allowed = set(allow)
     denied = set(deny)
 
@@ -82,6 +136,9 @@ def load_plugins(
     def register(plugin: object, name: str, version: str, kind: PluginKind, source: str, digest: str) -> None:
         if not wanted(name):
             return
+        if name in replacements and plugin is not replacements[name]:
+            plugin = replacements.pop(name)
+            version, source, digest = plugin.version, plugin.file, plugin.digest
         previous = next((info for info in infos if info.name == name), None)
         if previous is not None:
             raise PluginLoadError(
@@ -95,7 +152,8 @@ def load_plugins(
         if isinstance(plugin, RulePack):  # a pack implements every hook; list those its data uses
             implemented &= plugin.used_hooks()
         hooks = tuple(sorted(implemented))
-        infos.append(PluginInfo(name, version, kind, source, hooks, digest))
+        changelog = tuple(plugin.changelog) if isinstance(plugin, RulePack) else ()
+        infos.append(PluginInfo(name, version, kind, source, hooks, digest, changelog))
 
     for pack in _packs_in(builtin_dir, max_rules):
         register(pack, pack.id, pack.version, "builtin", pack.file, pack.digest)
@@ -105,36 +163,48 @@ def load_plugins(
     if plugins_dir is not None:
         if not plugins_dir.is_dir():
             raise PluginLoadError(f"{plugins_dir}: the plugins directory does not exist")
-        for pack in _packs_in(plugins_dir, max_rules):
-            register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
-        for module in _modules_in(plugins_dir):
-            version = str(getattr(module, "__version__", "0"))
-            name = getattr(module, "PLUGIN_NAME", module.__name__.rpartition(".")[2])
-            register(module, name, version, "directory", str(module.__file__), _digest_of(module, version))
+        for path in sorted(plugins_dir.glob("*.toml")) + _module_files(plugins_dir):
+            try:
+                if path.suffix == ".toml":
+                    pack = _pack(path, max_rules)
+                    register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
+                else:
+                    module = load_module(path)
+                    version = str(getattr(module, "__version__", "0"))
+                    register(module, module_name(module), version, "directory", str(module.__file__),
+                             _digest_of(module, version))
+            except PluginLoadError as exc:
+                if errors != "skip":
+                    raise
+                skipped.append(SkippedPlugin(path.stem, display_path(path), str(exc)))
+    for pack in list(replacements.values()):
+        register(pack, pack.id, pack.version, "directory", pack.file, pack.digest)
     for name, plugin in extra:
         version = str(getattr(plugin, "__version__", getattr(plugin, "version", "0")))
         register(plugin, name, version, "registered", f"<{name}>", _digest_of(plugin, version))
 
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginLoadError(
-            f"plugin '{exc.plugin_name if hasattr(exc, 'plugin_name') else exc.plugin}': {exc} "
-            "(is a hook name misspelled? see advisor/hookspecs.py)"
-        ) from None
-    return LoadedPlugins(manager, infos)
+    loaded = LoadedPlugins(manager, infos, skipped)
+    while True:
+        try:
+            manager.check_pending()
+            return loaded
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin) or str(exc.plugin)
+            message = f"plugin '{name}': {exc} (is a hook name misspelled? see advisor/hookspecs.py)"
+            if errors != "skip" or loaded.kind_of(name) != "directory":
+                raise PluginLoadError(message, {name: message}) from None
+            loaded.skip(name, message)
 
 
 def _packs_in(folder: Path | None, max_rules: int = DEFAULT_MAX_RULES) -> list[RulePack]:
-    if folder is None:
-        return []
-    packs = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            packs.append(load_pack(path, display_path(path), max_rules=max_rules))
-        except PackError as exc:
-            raise PluginLoadError(str(exc)) from None
-    return packs
+    return [_pack(path, max_rules) for path in sorted(folder.glob("*.toml"))] if folder is not None else []
+
+
+def _pack(path: Path, max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
+    try:
+        return load_pack(path, display_path(path), max_rules=max_rules)
+    except PackError as exc:
+        raise PluginLoadError(str(exc)) from None
 
 
 def display_path(path: Path) -> str:
@@ -162,23 +232,29 @@ def _entry_point_plugins() -> list[tuple[object, str, str, str]]:
     return found
 
 
-def _modules_in(folder: Path) -> list[ModuleType]:
-    modules = []
-    for path in sorted(folder.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        module_name = f"advisor_local_plugins.{path.stem}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise PluginLoadError(f"{display_path(path)}: cannot be imported as a module")
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:
-            raise PluginLoadError(f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}") from None
+def _module_files(folder: Path) -> list[Path]:
+    return [path for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")]
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import one plugin module from a file, without leaving it in ``sys.modules``."""
+    module_name = f"advisor_local_plugins.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginLoadError(f"{display_path(path)}: cannot be imported as a module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise PluginLoadError(f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}") from None
+    finally:
         sys.modules.pop(module_name, None)  # one app's local modules never leak into another's
-        modules.append(module)
-    return modules
+    return module
+
+
+def module_name(module: ModuleType) -> str:
+    """A module plugin's name: its ``PLUGIN_NAME``, else the file's name."""
+    return getattr(module, "PLUGIN_NAME", module.__name__.rpartition(".")[2])
 
 
 def _digest_of(plugin: object, version: str) -> str:
@@ -193,6 +269,12 @@ def _digest_of(plugin: object, version: str) -> str:
 def describe(infos: Sequence[PluginInfo]) -> list[dict[str, Any]]:
     """The listing as plain data (API, CLI)."""
     return [
-        {"name": i.name, "version": i.version, "kind": i.kind, "source": i.source, "hooks": list(i.hooks)}
+        {"name": i.name, "version": i.version, "kind": i.kind, "source": i.source, "hooks": list(i.hooks),
+         "changelog": [_change(entry) for entry in i.changelog]}
         for i in infos
     ]
+
+
+def _change(entry: Mapping[str, Any]) -> dict[str, Any]:
+    day = entry.get("date")
+    return {"version": entry["version"], "date": day.isoformat() if day else None, "changes": dict(entry["changes"])}

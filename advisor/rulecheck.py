@@ -25,11 +25,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .conditions import RECOMMENDED, ConditionError, compile_condition
+from .decisiontable import table_findings
 from .engine import registration_problem, unknown_step
 from .model import Form, Question, RiskDefinition, Step
+from .packerrors import Problem, did_you_mean, dotted, item_label
+from .plugins import PluginLoadError, load_module, module_name
 from .rulepack import (
     DEFAULT_MAX_RULES, ITEM_NAMES, REASONS, PackError, RulePack, load_pack, missing_languages,
 )
+from .validity import evaluation_date
 
 Level = Literal["error", "warning"]
 MAX_GROUPS = 4096
@@ -44,9 +48,15 @@ class Finding:
     file: str
     item: str | None
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return ": ".join(part for part in (self.file, self.item, self.message) if part)
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return ": ".join(part for part in (where, self.item, self.message) if part)
+
+    @classmethod
+    def of(cls, level: Level, problem: Problem) -> Finding:
+        return cls(level, problem.file, problem.item, problem.detail, problem.line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +89,22 @@ class Report:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def pack_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to check: each file given, and the ``*.toml`` files of each folder given."""
+def pack_files(paths: Iterable[Path], pattern: str = "*.toml") -> list[Path]:
+    """Files to check: each file given, and the files matching `pattern` of each folder given."""
     files: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
-        found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        found = sorted(p for p in path.glob(pattern) if not _skipped(p)) if path.is_dir() else [path]
         for item in found:
             if item.resolve() not in seen:
                 seen.add(item.resolve())
                 files.append(item)
     return files
+
+
+def _skipped(path: Path) -> bool:
+    """Modules starting with '_' are not plugins (as at start-up); every TOML file is a pack."""
+    return path.suffix == ".py" and path.name.startswith("_")
 
 
 def check_files(
@@ -111,22 +126,18 @@ def check_files(
         try:
             pack = load_pack(path, display(path), max_rules=max_rules)
         except PackError as exc:
-            report.findings.append(Finding("error", exc.file, exc.item, _rest(str(exc), exc)))
+            report.findings.extend(Finding.of("error", problem) for problem in exc.problems)
             continue
         first = next((other for other, _ in targets if other.id == pack.id), None)
         if first is not None:
             report.findings.append(Finding(
-                "error", pack.file, None, f"two packs are named '{pack.id}': {first.file} and {pack.file}"))
+                "error", pack.file, None, f"two packs are named '{pack.id}': {first.file} and {pack.file}: "
+                "give one of them another id", pack.lines.line_of(("pack", "id"))))
             continue
         targets.append((pack, builtin(path, pack)))
     report.packs = [pack for pack, _ in targets]
     _check_packs(targets, loaded, report)
     return report
-
-
-def _rest(message: str, exc: PackError) -> str:
-    prefix = ": ".join(part for part in (exc.file, exc.item) if part)
-    return message[len(prefix) + 2:] if prefix and message.startswith(prefix + ": ") else message
 
 
 def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: Report) -> None:
@@ -138,12 +149,8 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
         "form": {k: v for k, v in loaded.forms.items() if owners.get(("form", k))},
         "risk": {k: v for k, v in loaded.risks.items() if owners.get(("risk", k))},
     }
-    usable: list[RulePack] = []
     for pack, is_builtin in targets:
-        problems = _register(pack, is_builtin, owners, tables)
-        report.findings.extend(problems)
-        if not problems:
-            usable.append(pack)
+        report.findings.extend(_register(pack, is_builtin, owners, tables))
     if not tables["form"]:
         report.findings.append(Finding(
             "error", ", ".join(p.file for p, _ in targets) or "(nothing)", None,
@@ -151,15 +158,17 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
         return
     questions, forms, steps = tables["question"], tables["form"], tables["step"]
     compiled: list[RulePack] = []
-    for pack in usable:
-        for entry in pack.data["questions"]:
+    for pack, _ in targets:
+        for index, entry in enumerate(pack.data["questions"]):
             unknown = unknown_step(entry["id"], entry.get("step") or None, steps)
             if unknown is not None:
-                report.findings.append(Finding("error", pack.file, *unknown))
+                report.findings.append(Finding(
+                    "error", pack.file, unknown[0], unknown[1] + did_you_mean(entry["step"], steps),
+                    pack.lines.line_of(("questions", index, "step"))))
         try:
             pack.compile(questions, forms)
         except PackError as exc:
-            report.findings.append(Finding("error", exc.file, exc.item, _rest(str(exc), exc)))
+            report.findings.extend(Finding.of("error", problem) for problem in exc.problems)
             continue
         compiled.append(pack)
     others = [p for p in loaded.packs if p.id not in replaced]
@@ -167,6 +176,28 @@ def _check_packs(targets: list[tuple[RulePack, bool]], loaded: Loaded, report: R
         report.findings.extend(_warnings(pack, questions, forms))
     report.findings.extend(_unread_questions(compiled, others + compiled))
     report.findings.extend(_shared_ids(compiled, others + compiled))
+    report.findings.sort(key=_position)
+
+
+def check_module(path: Path, start: Callable[[list[tuple[str, object]]], object], display: str) -> list[Finding]:
+    """Check a Python plugin module the way start-up would: import it, then ``start`` the
+    engine with it added to what is loaded (hook names, collisions, its ``validate_rules``)."""
+    try:
+        module = load_module(path)
+        start([(module_name(module), module)])
+    except PluginLoadError as exc:
+        return [Finding("error", display, None, line.removeprefix(f"{display}: "))
+                for line in str(exc).splitlines()]
+    hooks = [name for name in dir(module) if hasattr(getattr(module, name), "advisor_impl")]
+    if not hooks:
+        return [Finding("warning", display, None, "implements no hook: mark its functions with @hookimpl "
+                                                  "(from advisor import hookimpl)")]
+    return []
+
+
+def _position(finding: Finding) -> tuple[int, str, int]:
+    """Errors first, then by file and line, as an editor lists them."""
+    return (finding.level != "error", finding.file, finding.line or 0)
 
 
 def _register(pack: RulePack, is_builtin: bool, owners: dict, tables: dict[str, dict[str, Any]]) -> list[Finding]:
@@ -176,11 +207,15 @@ def _register(pack: RulePack, is_builtin: bool, owners: dict, tables: dict[str, 
         "step": pack.register_steps(), "question": pack.register_questions(),
         "form": pack.register_forms(), "risk": pack.register_risks(),
     }
+    sections = {"step": "steps", "question": "questions", "form": "forms", "risk": "risks"}
     for noun, items in definitions.items():
         for item in items:
             problem = registration_problem(noun, item.id, pack.id, owners.get((noun, item.id)), is_builtin)
             if problem is not None:
-                problems.append(Finding("error", pack.file, *problem))
+                collision = "two plugins" in problem[1] and "." not in item.id
+                fix = f": rename it, e.g. '{pack.id}.{item.id}'" if collision else ""
+                problems.append(Finding("error", pack.file, problem[0], problem[1] + fix,
+                                        pack.line_of(sections[noun], item.id, "id")))
                 continue
             owners[(noun, item.id)] = pack.id
             tables[noun][item.id] = item
@@ -193,45 +228,86 @@ def _register(pack: RulePack, is_builtin: bool, owners: dict, tables: dict[str, 
 def _warnings(pack: RulePack, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> list[Finding]:
     found: list[Finding] = []
 
-    def warn(item: str | None, message: str) -> None:
-        found.append(Finding("warning", pack.file, item, message))
+    def warn(path: tuple[str | int, ...], message: str) -> None:
+        indexed = len(path) > 1 and isinstance(path[1], int)
+        item = item_label(str(path[0]), int(path[1]), pack.data, ITEM_NAMES) if indexed else path[0]
+        file, line = pack.file, pack.lines.line_of(path)
+        if indexed and path[0] == "rules" and path[1] in pack.origins:
+            file, line = pack.origins[int(path[1])]  # a row of a decision table
+        found.append(Finding("warning", file, str(item), message, line))
 
-    for item, path, text in _texts(pack.data):
+    for table in pack.tables:
+        for row, message in table_findings(table.rows, questions):
+            found.append(Finding("warning", row.file, f"rule '{row.rule['id']}'", message, row.line))
+
+    if not any(pack.data[section] for section in ITEM_NAMES):
+        warn(("pack",), "the pack defines nothing: add [[questions]], [[rules]], [[risks]] or [[conditions]] "
+                        "tables (see plugins/README.md)")
+    for path, name, text in _texts(pack.data):
         missing = missing_languages(text)
         if missing:
-            warn(item, f"{path}: no {' and no '.join(missing)} text")
-    for section, noun in (("rules", "rule"), ("risks", "risk"), ("conditions", "condition")):
-        for entry in pack.data[section]:
-            item = f"{noun} '{entry['id']}'"
+            example = " and ".join(f'{lang} = "…"' for lang in missing)
+            warn(path + (name,), f"{name}: no {' and no '.join(missing)} text: add {example}")
+    today = evaluation_date()
+    for section in ("rules", "risks", "conditions"):
+        for index, entry in enumerate(pack.data[section]):
+            if entry.get("valid_until") and entry["valid_until"] < today:
+                warn((section, index, "valid_until"), f"expired on {entry['valid_until']}: it no longer fires; "
+                     "remove it and note the change in the pack's changelog")
             if not entry.get("source", "").strip():
-                warn(item, "no source: name the article or study it rests on")
+                warn((section, index), "no source: name the article or study it rests on")
+            upside_down = _min_above_max(entry.get("when"))
+            if upside_down:
+                warn((section, index, "when") + upside_down[0], upside_down[1])
+                continue
             extra = None
             if section == "conditions" and entry.get("forms"):
                 extra = {"recommended": list(entry["forms"])}
             blocked = never_fires(entry.get("when"), questions, forms, extra=extra)
             if blocked is not None:
-                warn(item, f"can never fire: {blocked}")
+                warn((section, index, "when"), f"can never fire: {blocked}")
             for i, reason in enumerate(entry.get("reasons", ())):
                 when = {"all": [entry["when"], reason["when"]]} if entry.get("when") else reason["when"]
                 blocked = never_fires(when, questions, forms)
                 if blocked is not None:
-                    warn(item, f"reasons[{i}] can never hold: {blocked}")
+                    warn((section, index, "reasons", i, "when"), f"reasons[{i}] can never hold: {blocked}")
             if section == "risks":
                 placeholder = sorted(lang for lang, text in entry["why"].items() if REASONS in text)
                 if placeholder and not entry.get("reasons"):
-                    warn(item, f"why: {REASONS} in {', '.join(placeholder)} but the risk has no reasons")
+                    warn((section, index, "why"), f"why: {REASONS} in {', '.join(placeholder)} but the risk has no reasons")
                 elif placeholder and len(placeholder) != len(entry["why"]):
-                    warn(item, f"why: {REASONS} in {', '.join(placeholder)} only; the reasons then stand "
+                    warn((section, index, "why"), f"why: {REASONS} in {', '.join(placeholder)} only; the reasons then stand "
                                "in another place in the other language")
     return found
 
 
-def _texts(data: Mapping[str, Any]) -> Iterable[tuple[str | None, str, Any]]:
-    """Every person-readable text of a pack: (item, field, text)."""
+def _min_above_max(when: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
+    """(path, message) of a range test whose min is above its max, anywhere in `when`."""
+    if isinstance(when, list):
+        for index, part in enumerate(when):
+            found = _min_above_max(part, path + (index,))
+            if found:
+                return found
+        return None
+    if not isinstance(when, Mapping):
+        return None
+    low, high = when.get("min"), when.get("max")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        return path, (f"can never fire: {dotted(('when',) + path)} has min {low} above max {high}: "
+                      "swap them (min is the lower bound)")
+    for key, value in when.items():
+        found = _min_above_max(value, path + (key,))
+        if found:
+            return found
+    return None
+
+
+def _texts(data: Mapping[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str, Any]]:
+    """Every person-readable text of a pack: (path of its item, field, text)."""
     header = data["pack"]
-    yield "pack", "title", header["title"]
+    yield ("pack",), "title", header["title"]
     if "description" in header:
-        yield "pack", "description", header["description"]
+        yield ("pack",), "description", header["description"]
     fields_of = {
         "steps": ("title", "intro"), "questions": ("text", "help"),
         "forms": ("name", "summary", "description", "strengths", "weaknesses"),
@@ -239,52 +315,24 @@ def _texts(data: Mapping[str, Any]) -> Iterable[tuple[str | None, str, Any]]:
     }
     required = {"title", "text", "name", "because", "why", "advice"}
     for section, names in fields_of.items():
-        for entry in data[section]:
-            item = f"{ITEM_NAMES[section]} '{entry['id']}'"
+        for index, entry in enumerate(data[section]):
             for name in names:
                 if name in entry or name in required:
-                    yield item, name, entry.get(name)
-            for option in entry.get("options", ()) if section == "questions" else ():
-                yield item, f"options.{option['id']}.label", option["label"]
+                    yield (section, index), name, entry.get(name)
+            for position, option in enumerate(entry.get("options", ()) if section == "questions" else ()):
+                yield (section, index, "options", position), f"options.{option['id']}.label", option["label"]
             for i, reason in enumerate(entry.get("reasons", ()) if section == "risks" else ()):
-                yield item, f"reasons[{i}].why", reason["why"]
-
-
-def reads_of(when: Any) -> set[str]:
-    """Question ids a ``when`` table looks at."""
-    found: set[str] = set()
-    if not isinstance(when, Mapping):
-        return found
-    for key, value in when.items():
-        if key in ("all", "any"):
-            for part in value if isinstance(value, list) else ():
-                found |= reads_of(part)
-        elif key == "not":
-            found |= reads_of(value)
-        elif key == "recommended":
-            if isinstance(value, Mapping):
-                found.update(v for v in value.values() if isinstance(v, str))
-        else:
-            found.add(key)
-    return found
-
-
-def _pack_reads(pack: RulePack) -> set[str]:
-    found: set[str] = set()
-    for section in ("rules", "risks", "conditions"):
-        for entry in pack.data[section]:
-            found |= reads_of(entry.get("when"))
-            for reason in entry.get("reasons", ()):
-                found |= reads_of(reason["when"])
-    return found
+                yield (section, index, "reasons", i), f"reasons[{i}].why", reason["why"]
 
 
 def _unread_questions(checked: Sequence[RulePack], every: Sequence[RulePack]) -> list[Finding]:
-    read = set().union(*(_pack_reads(pack) for pack in every)) if every else set()
+    """Questions no rule pack reads: from the compiled conditions, as the engine sees them."""
+    read = set().union(*(pack.reads() for pack in every)) if every else set()
     return [
         Finding("warning", pack.file, f"question '{entry['id']}'",
-                "no rule, risk or condition of a rule pack reads it (Python plugins are not inspected)")
-        for pack in checked for entry in pack.data["questions"] if entry["id"] not in read
+                "no rule, risk or condition of a rule pack reads it (Python plugins are not inspected)",
+                pack.lines.line_of(("questions", index)))
+        for pack in checked for index, entry in enumerate(pack.data["questions"]) if entry["id"] not in read
     ]
 
 
@@ -292,14 +340,14 @@ def _shared_ids(checked: Sequence[RulePack], every: Sequence[RulePack]) -> list[
     found = []
     for section, noun in (("rules", "rule"), ("conditions", "condition")):
         for pack in checked:
-            for entry in pack.data[section]:
+            for index, entry in enumerate(pack.data[section]):
                 others = [o.id for o in every if o.id != pack.id
                           and any(e["id"] == entry["id"] for e in o.data[section])]
                 if others:
                     found.append(Finding(
                         "warning", pack.file, f"{noun} '{entry['id']}'",
                         f"the id is also used by pack {', '.join(repr(o) for o in others)}: "
-                        "explanations will be hard to tell apart"))
+                        "explanations will be hard to tell apart", pack.lines.line_of((section, index, "id"))))
     return found
 
 

@@ -9,15 +9,24 @@ packs) and compiles its conditions, so evaluating a rule later is a handful of c
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import tomllib
-from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from .conditions import MAX_NESTING, RECOMMENDED, Condition, ConditionError, compile_condition
 from .hookspecs import hookimpl
@@ -35,7 +44,10 @@ from .model import (
     SuccessCondition,
     Text as TextType,
 )
+from .packerrors import Problem, did_you_mean, item_label, shape_problems
+from .tomllines import KeyLines, field_path
 from .unchecked import OpenTest, all_of, any_of, compile_open
+from .validity import evaluation_date, in_force
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
 QUESTION_ID = validate.Regexp(
@@ -55,18 +67,17 @@ rule and field (from the condition compiler's nesting limit), not a RecursionErr
 
 
 class PackError(ValueError):
-    """A pack that cannot be loaded. The message names the file, the item and the field."""
+    """A pack that cannot be loaded. Its `problems` name the file, line, item and field of each
+    thing wrong (all of them, not only the first); the message is one line per problem."""
 
-    def __init__(self, file: str, message: str, item: str | None = None, field: str | None = None):
-        parts = [file]
-        if item:
-            parts.append(item)
-        if field:
-            parts.append(field)
-        super().__init__(": ".join(parts + [message]))
-        self.file = file
-        self.item = item
-        self.field = field
+    def __init__(
+        self, file: str, message: str, item: str | None = None, field: str | None = None,
+        *, line: int | None = None, problems: Sequence[Problem] = (),
+    ):
+        self.problems = list(problems) or [Problem(file, message, item, field, line)]
+        first = self.problems[0]
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+        self.file, self.item, self.field, self.line = first.file, first.item, first.field, first.line
 
 
 # --- The shape of a pack ---------------------------------------------------------------------
@@ -99,11 +110,21 @@ def Text(**kwargs: Any) -> fields.Nested:
     return fields.Nested(TextSchema, **kwargs)
 
 
+class ChangelogEntrySchema(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1))
+    date = fields.Date()
+    changes = Text(required=True)
+
+
 class HeaderSchema(Schema):
     id = fields.String(required=True, validate=ID)
     version = fields.String(required=True, validate=validate.Length(min=1))
     title = Text(required=True)
     description = Text()
+    changelog = fields.List(fields.Nested(ChangelogEntrySchema))
+    """What changed per version, newest first: shown by ``plugins list`` and ``GET /api/v1/plugins``."""
+    decision_tables = fields.List(fields.String(validate=validate.Length(min=1)))
+    """CSV files (next to the pack) whose rows are more scoring rules; see advisor/decisiontable.py."""
 
 
 class StepSchema(Schema):
@@ -136,7 +157,8 @@ class QuestionSchema(Schema):
             if "options" in data:
                 raise ValidationError("a number question has min and max, not options", "options")
             if "min" in data and "max" in data and data["min"] > data["max"]:
-                raise ValidationError("min is larger than max", "min")
+                raise ValidationError(
+                    f"min is larger than max ({data['min']} > {data['max']}): swap them", "min")
         elif data.get("kind") in ("choice", "multi"):
             if not data.get("options"):
                 raise ValidationError("a choice question needs at least one option", "options")
@@ -156,12 +178,34 @@ class FormSchema(Schema):
     weaknesses = fields.Nested(TextListSchema)
 
 
-class RuleSchema(Schema):
+class Points(fields.Float):
+    """Points for a form: a TOML number. A quoted "1.5" is a mistake to report, not to convert."""
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, (str, bool)):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class _Dated(Schema):
+    """``valid_from`` / ``valid_until``: TOML dates (``valid_from = 2027-01-01``), both inclusive."""
+
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+
+    @validates_schema
+    def in_order(self, data: dict, **kwargs: Any) -> None:
+        low, high = data.get("valid_from"), data.get("valid_until")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(f"valid_from {low} is after valid_until {high}: swap them", "valid_from")
+
+
+class RuleSchema(_Dated):
     id = fields.String(required=True, validate=ID)
     when = fields.Dict(keys=fields.String())
     contributions = fields.Dict(
         keys=fields.String(), required=True,
-        values=fields.Float(allow_nan=False, validate=validate.Range(
+        values=Points(allow_nan=False, validate=validate.Range(
             -MAX_POINTS, MAX_POINTS, error=f"points must be from -{MAX_POINTS:,} to {MAX_POINTS:,}")),
         validate=validate.Length(min=1, error="give points to at least one form"),
     )
@@ -179,7 +223,7 @@ class RiskReasonSchema(Schema):
     why = Text(required=True)
 
 
-class RiskSchema(Schema):
+class RiskSchema(_Dated):
     id = fields.String(required=True, validate=QUESTION_ID)
     severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
     when = fields.Dict(keys=fields.String())
@@ -260,29 +304,51 @@ def load_pack(path: Path, display_name: str | None = None, *, max_rules: int = D
         content = path.read_bytes()
     except OSError as exc:
         raise PackError(name, f"cannot be read ({exc.strerror})") from None
-    return parse_pack(content, name, max_rules=max_rules)
+    return parse_pack(content, name, folder=path.parent, max_rules=max_rules)
 
 
-def parse_pack(content: bytes, name: str, *, max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
+def parse_pack(content: bytes, name: str, folder: Path | None = None, *,
+               max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
+    """Shape-check a pack's bytes; :class:`PackError` lists every problem with its line."""
     try:
-        raw = _read_toml(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PackError(name, "is not UTF-8 text") from None
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise PackError(name, f"is not UTF-8 text (byte 0x{content[exc.start]:02x}): save the file "
+                              "with the encoding UTF-8", line=line) from None
+    try:
+        raw = _read_toml(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(name, f"is not valid TOML ({exc})") from None
+        raise _toml_syntax(exc, name) from None
     except RecursionError:
         raise PackError(name, f"nests tables too deeply to be read (conditions may nest {MAX_NESTING} levels)") from None
+    lines = KeyLines(text)
+    if not raw:
+        raise PackError(name, "is empty: a pack starts with a [pack] table (id, version, title), then its "
+                              "questions, rules or risks; see plugins/README.md", line=1)
+    if "cases" in raw and "pack" not in raw:
+        raise PackError(name, "is a file of worked cases ([[cases]]), not a rule pack: keep case files out of "
+                              "the plugins folder and run them with 'rules test'", line=lines.line_of(("cases",)))
     rules = raw.get("rules")
     if max_rules and isinstance(rules, list) and len(rules) > max_rules:
         raise PackError(name, f"has {len(rules):,} rules, more than the {max_rules:,} allowed "
-                        "(RULES_MAX_PER_PACK); split it into packs or raise the limit", None, "rules")
+                        "(RULES_MAX_PER_PACK); split it into packs or raise the limit", None, "rules",
+                        line=lines.line_of(("rules",)))
+    digest = hashlib.sha256(content)
+    raw, origins, tables = _with_table_rules(raw, name, folder, lines, digest)
     try:
         data = _PACK_SCHEMA.load(raw)
     except ValidationError as exc:
-        item, field, message = _first_error(exc.messages, raw)
-        raise PackError(name, message, item, field) from None
-    _check_unique_ids(data, name)
-    return RulePack(data, name, hashlib.sha256(content).hexdigest())
+        problems = shape_problems(exc.messages, raw, _PACK_SCHEMA, name, lines, ITEM_NAMES)
+        problems = [_at_origin(problem, origins, raw) for problem in problems]
+        raise PackError(name, problems[0].message, problems=problems + _table_problems(tables)) from None
+    if _table_problems(tables):
+        problems = _table_problems(tables)
+        raise PackError(name, problems[0].message, problems=problems)
+    _check_unique_ids(data, name, lines)
+    pack = RulePack(data, name, digest.hexdigest(), lines)
+    pack.origins, pack.tables = origins, tables
+    return pack
 
 
 def _read_toml(text: str) -> dict[str, Any]:
@@ -295,13 +361,86 @@ def _read_toml(text: str) -> dict[str, Any]:
         sys.setrecursionlimit(limit)
 
 
-def _check_unique_ids(data: Mapping[str, Any], name: str) -> None:
+def _with_table_rules(
+    raw: dict[str, Any], name: str, folder: Path | None, lines: KeyLines, digest: Any,
+) -> tuple[dict[str, Any], dict[int, tuple[str, int]], list[Any]]:
+    """The pack with the rows of its decision tables appended to its rules, where each of those
+    rules comes from (rule index -> (file, line)), and the tables read."""
+    from .decisiontable import Table, read_table
+
+    header = raw.get("pack")
+    files = header.get("decision_tables") if isinstance(header, Mapping) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return raw, {}, []
+    tables = []
+    for position, file in enumerate(files):
+        if folder is None:
+            table = Table(file)
+            table.problems.append(Problem(name, "decision tables can only be read from a pack file",
+                                          "pack", f"decision_tables[{position}]",
+                                          lines.line_of(("pack", "decision_tables"))))
+        else:
+            path = folder / file
+            table = read_table(path, str(Path(name).parent / file))
+            if path.is_file():
+                digest.update(path.read_bytes())
+        tables.append(table)
+    own = raw.get("rules") if isinstance(raw.get("rules"), list) else []
+    origins: dict[int, tuple[str, int]] = {}
+    rules = list(own)
+    for table in tables:
+        for row in table.rows:
+            origins[len(rules)] = (row.file, row.line)
+            rules.append(row.rule)
+    return {**raw, "rules": rules}, origins, tables
+
+
+def _table_problems(tables: Sequence[Any]) -> list[Problem]:
+    return [problem for table in tables for problem in table.problems]
+
+
+def _at_origin(problem: Problem, origins: Mapping[int, tuple[str, int]], raw: Mapping[str, Any]) -> Problem:
+    """A shape problem of a rule from a decision table, placed at its row."""
+    match = re.match(r"rule (?:'(.*)'|#(\d+))$", problem.item or "")
+    if not match or not origins:
+        return problem
+    index = int(match.group(2)) - 1 if match.group(2) else next(
+        (i for i, rule in enumerate(raw["rules"]) if isinstance(rule, Mapping) and rule.get("id") == match.group(1)),
+        None)
+    if index is None or index not in origins:
+        return problem
+    file, line = origins[index]
+    return replace(problem, file=file, line=line)
+
+
+def _toml_syntax(exc: tomllib.TOMLDecodeError, name: str) -> PackError:
+    """tomllib's message with its position as the line of the problem, and what usually fixes it."""
+    message = str(exc)
+    where = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    if where is None:
+        return PackError(name, f"is not valid TOML ({message})")
+    what = message[:where.start()]
+    return PackError(
+        name, f"is not valid TOML: {what[0].lower()}{what[1:]} (column {where.group(2)}): check the quotes, "
+              "brackets and '=' on this line (a text needs quotes: key = \"text\")",
+        line=int(where.group(1)),
+    )
+
+
+def _check_unique_ids(data: Mapping[str, Any], name: str, lines: KeyLines) -> None:
+    problems = []
     for section, item_name in ITEM_NAMES.items():
-        seen: set[str] = set()
-        for entry in data[section]:
-            if entry["id"] in seen:
-                raise PackError(name, f"duplicate {item_name} id", f"{item_name} '{entry['id']}'", "id")
-            seen.add(entry["id"])
+        first_line: dict[str, int | None] = {}
+        for index, entry in enumerate(data[section]):
+            line = lines.line_of((section, index, "id"))
+            if entry["id"] in first_line:
+                problems.append(Problem(
+                    name, f"duplicate {item_name} id (the first is on line {first_line[entry['id']]}): give each "
+                          f"{item_name} an id of its own", f"{item_name} '{entry['id']}'", "id", line))
+            else:
+                first_line[entry["id"]] = line
+    if problems:
+        raise PackError(name, problems[0].message, problems=problems)
 
 
 # --- The pack as a plugin --------------------------------------------------------------------
@@ -312,6 +451,8 @@ class _CompiledRule:
     index: int
     condition: Condition
     contribution: Contribution
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 _GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
@@ -333,6 +474,11 @@ class _CompiledRisk:
     """The three-valued reading: the skipped questions that decide whether it fires, if any."""
     reads: tuple[str, ...]
     """Every question the risk and its reasons look at."""
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def in_force(self, day: date | None) -> bool:
+        return day is None or in_force(day, self.valid_from, self.valid_until)
 
     def fires(self, context: Mapping[str, Any]) -> RiskFinding | None:
         if not self.condition.test(context):
@@ -361,14 +507,19 @@ class _CompiledSuccessCondition:
 class RulePack:
     """One TOML pack, registered with pluggy; its methods are the hooks it implements."""
 
-    def __init__(self, data: Mapping[str, Any], file: str, digest: str) -> None:
+    def __init__(self, data: Mapping[str, Any], file: str, digest: str, lines: KeyLines | None = None) -> None:
         header = data["pack"]
         self.id: str = header["id"]
         self.version: str = header["version"]
         self.title: Mapping[str, str] = header["title"]
+        self.changelog: list[Mapping[str, Any]] = list(header.get("changelog", ()))
         self.file = file
         self.digest = digest
         self.data = data
+        self.lines = lines or KeyLines("")
+        self.origins: dict[int, tuple[str, int]] = {}
+        """Rules from decision tables: rule index -> (CSV file, line)."""
+        self.tables: list[Any] = []
         self._steps = [_step(entry, i) for i, entry in enumerate(data["steps"])]
         self._questions = [_question(entry, i) for i, entry in enumerate(data["questions"])]
         self._forms = [_form(entry) for entry in data["forms"]]
@@ -381,6 +532,8 @@ class RulePack:
         """Choice question -> option -> (what is left to test, rule) for rules guarded by it."""
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
+        self._dated = False
+        """Whether any rule or risk has a validity period (only then is the date looked at)."""
 
     def __repr__(self) -> str:
         return f"<RulePack {self.id} {self.version} from {self.file}>"
@@ -422,22 +575,41 @@ class RulePack:
         try:
             self.compile(questions, forms)
         except PackError as exc:
-            return [str(exc)]
+            return [str(problem) for problem in exc.problems]
         return []
 
+    def line_of(self, section: str, item_id: str, field: str | None = None) -> int | None:
+        """The line of an item (by id) or of one of its fields, e.g. ``("rules", "r", "when.scope")``."""
+        for index, entry in enumerate(self.data.get(section, ())):
+            if entry.get("id") == item_id:
+                return self.lines.line_of((section, index) + (field_path(field) if field else ()))
+        return None
+
+    def problem(self, section: str, index: int, message: str, field: str | None = None) -> Problem:
+        """A problem of one item, with its line (its row, for a rule from a decision table)."""
+        if section == "rules" and index in self.origins:
+            file, line = self.origins[index]
+            return Problem(file, message, item_label(section, index, self.data, ITEM_NAMES), field, line)
+        return Problem(
+            self.file, message, item_label(section, index, self.data, ITEM_NAMES), field,
+            self.lines.line_of((section, index) + (field_path(field) if field else ())),
+        )
+
     def compile(self, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
+        """Check every condition and form id against what is loaded and compile them; raises
+        :class:`PackError` listing every problem of the pack, each with its line."""
         data = self.data
+        problems: list[Problem] = []
         unguarded: list[_CompiledRule] = []
         guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
         for index, entry in enumerate(data["rules"]):
-            item = f"rule '{entry['id']}'"
             for form_id in entry["contributions"]:
                 if form_id not in forms:
-                    raise PackError(
-                        self.file, f"unknown form '{form_id}' (known: {', '.join(forms)})",
-                        item, f"contributions.{form_id}",
-                    )
-            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=False)
+                    problems.append(
+                        self.problem("rules", index, _unknown_form(form_id, forms), f"contributions.{form_id}"))
+            condition = self._compile(entry.get("when"), questions, forms, "rules", index, problems, allow_advice=False)
+            if condition is None:
+                continue
             rule = _CompiledRule(
                 index=index,
                 condition=condition,
@@ -445,6 +617,7 @@ class RulePack:
                     rule=entry["id"], contributions=MappingProxyType(dict(entry["contributions"])),
                     because=entry["because"], source=entry.get("source", ""), reads=condition.reads,
                 ),
+                valid_from=entry.get("valid_from"), valid_until=entry.get("valid_until"),
             )
             if condition.guard:
                 qid, options = condition.guard
@@ -454,44 +627,69 @@ class RulePack:
             else:
                 unguarded.append(rule)
         risks = []
-        for entry in data["risks"]:
-            item = f"risk '{entry['id']}'"
-            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=True)
-            reasons = tuple(
-                _CompiledReason(self._compile(reason["when"], questions, forms, f"{item} reasons[{i}]",
-                                              allow_advice=True), reason["why"])
+        for index, entry in enumerate(data["risks"]):
+            condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems, allow_advice=True)
+            reasons = [
+                self._compile(reason["when"], questions, forms, "risks", index, problems, allow_advice=True,
+                              prefix=f"reasons[{i}]")
                 for i, reason in enumerate(entry.get("reasons", ()))
+            ]
+            if condition is None or None in reasons:
+                continue
+            compiled_reasons = tuple(
+                _CompiledReason(reason_condition, reason["why"])
+                for reason_condition, reason in zip(reasons, entry.get("reasons", ()), strict=True)
             )
             open_test = compile_open(entry.get("when"), questions, forms)
-            if reasons:
+            if compiled_reasons:
                 open_test = all_of([open_test, any_of([
                     compile_open(reason["when"], questions, forms) for reason in entry["reasons"]])])
-            reads = tuple(dict.fromkeys([*condition.reads, *(q for r in reasons for q in r.condition.reads)]))
+            reads = tuple(dict.fromkeys([*condition.reads, *(q for r in compiled_reasons for q in r.condition.reads)]))
             risks.append(_CompiledRisk(condition, RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
-            ), reasons, open_test, reads))
+            ), compiled_reasons, open_test, reads, entry.get("valid_from"), entry.get("valid_until")))
         conditions = []
-        for entry in data["conditions"]:
-            item = f"condition '{entry['id']}'"
+        for index, entry in enumerate(data["conditions"]):
             wanted = entry.get("forms")
-            for form_id in wanted or ():
+            for position, form_id in enumerate(wanted or ()):
                 if form_id not in forms:
-                    raise PackError(self.file, f"unknown form '{form_id}' (known: {', '.join(forms)})", item, "forms")
-            condition = self._compile(entry.get("when"), questions, forms, item, allow_advice=True)
+                    problems.append(
+                        self.problem("conditions", index, _unknown_form(form_id, forms), f"forms[{position}]"))
+            condition = self._compile(
+                entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True)
+            if condition is None:
+                continue
             conditions.append(_CompiledSuccessCondition(
                 frozenset(wanted) if wanted else None, condition,
                 SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
                                  informal_layer=entry["informal_layer"]),
             ))
+        if problems:
+            raise PackError(self.file, problems[0].message, problems=problems)
         self._unguarded, self._guarded = unguarded, guarded
         self._risks, self._conditions = risks, conditions
+        self._dated = any(e.get("valid_from") or e.get("valid_until") for e in data["rules"] + data["risks"])
 
-    def _compile(self, when, questions, forms, item: str, *, allow_advice: bool) -> Condition:
+    def reads(self) -> set[str]:
+        """The question ids the compiled rules, risks and conditions read (after :meth:`compile`)."""
+        rules = list(self._unguarded)
+        rules += [rule for by_option in self._guarded.values() for entries in by_option.values() for _, rule in entries]
+        found = {qid for rule in rules for qid in rule.condition.reads}
+        found |= {qid for risk in self._risks for qid in risk.reads}
+        found |= {qid for entry in self._conditions for qid in entry.condition.reads}
+        return found
+
+    def _compile(
+        self, when, questions, forms, section: str, index: int, problems: list[Problem], *, allow_advice: bool,
+        prefix: str = "",
+    ) -> Condition | None:
         try:
             return compile_condition(when, questions, forms, allow_advice=allow_advice)
         except ConditionError as exc:
-            raise PackError(self.file, exc.message, item, exc.field) from None
+            field = f"{prefix}.{exc.field}" if prefix else exc.field
+            problems.append(self.problem(section, index, _with_suggestion(exc.message, questions, forms), field))
+            return None
 
     # Per-advice hooks ----------------------------------------------------------------------
 
@@ -505,6 +703,9 @@ class RulePack:
             for residual, rule in by_option.get(value, ()):
                 if residual is None or residual(answers):
                     fired.append(rule)
+        if self._dated:
+            day = evaluation_date()
+            fired = [rule for rule in fired if in_force(day, rule.valid_from, rule.valid_until)]
         if len(fired) > 1:
             fired.sort(key=_rule_index)
         return [rule.contribution for rule in fired]
@@ -514,9 +715,10 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
+        day = evaluation_date() if self._dated else None
         found = []
         for risk in self._risks:
-            finding = risk.fires(context)
+            finding = risk.fires(context) if risk.in_force(day) else None
             if finding is not None:
                 found.append(finding)
         return found
@@ -532,9 +734,10 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
+        day = evaluation_date() if self._dated else None
         found = []
         for risk in self._risks:
-            if risk.finding.id in fired:
+            if risk.finding.id in fired or not risk.in_force(day):
                 continue
             result = risk.open(context)
             if isinstance(result, frozenset):
@@ -608,6 +811,26 @@ def _form(entry: Mapping[str, Any]) -> Form:
         summary=entry.get("summary", {}), description=entry.get("description", {}),
         strengths=entry.get("strengths", {}), weaknesses=entry.get("weaknesses", {}),
     )
+
+
+def _unknown_form(form_id: str, forms: Mapping[str, Form]) -> str:
+    return f"unknown form '{form_id}' (known: {', '.join(forms)}){did_you_mean(form_id, forms)}"
+
+
+_UNKNOWN = re.compile(r"^unknown (question|option|form) '([^']*)'(?: \(known: ([^)]*)\))?")
+
+
+def _with_suggestion(message: str, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> str:
+    """A condition compiler's "unknown question/option/form" message, plus the closest known id."""
+    found = _UNKNOWN.match(message)
+    if found is None or "did you mean" in message:
+        return message
+    kind, word, known = found.groups()
+    if known:
+        candidates = [part.strip() for part in known.split(",")]
+    else:
+        candidates = list(questions) if kind == "question" else list(forms)
+    return message + did_you_mean(word, candidates)
 
 
 def missing_languages(text: Mapping[str, Any] | None) -> list[str]:

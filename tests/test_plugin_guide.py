@@ -119,7 +119,8 @@ def test_route_1_word_for_word(tmp_path):
                     assert squeeze(line) in actual, f"after '{ran[-1]}' the guide shows:\n{line}\nbut got:\n{output}"
             output = None
     assert [c.split(" advisor ")[1].split()[0:2] for c in ran if " advisor " in c] == [
-        ["rules", "check"], ["plugins", "list"], ["advice", "--lang"], ["rules", "test"]]
+        ["rules", "check"], ["rules", "check"], ["rules", "show"], ["plugins", "list"], ["advice", "--lang"],
+        ["rules", "test"], ["rules", "test"]]
 
 
 def test_route_2_package_declares_its_entry_point_and_works_as_a_plugin(make_app, tmp_path):

@@ -37,7 +37,7 @@ because = {{ nl = "x", en = "x" }}
 def test_unknown_option_names_file_rule_field_and_known_options(make_app, write_pack):
     message = load_error(make_app, write_pack, rule('{ scope = "forever" }'))
     assert message.endswith(
-        "extra.toml: rule 'scope-cases': when.scope: unknown option 'forever' "
+        "extra.toml:9: rule 'scope-cases': when.scope: unknown option 'forever' "
         "(known: individual_cases, ongoing_task)"
     )
 
@@ -70,19 +70,19 @@ def test_unknown_form_in_contributions(make_app, write_pack):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("[pack]\nid = \"x\"\n", "extra.toml: pack.version: missing data for required field"),
-        ("this is = = not toml", "extra.toml: is not valid TOML"),
+        ("[pack]\nid = \"x\"\n", "extra.toml:1: pack.version: missing data for required field: add 'version = …'"),
+        ("this is = = not toml", "extra.toml:1: is not valid TOML: expected '=' after a key in a key/value pair (column 6): check"),
         (HEADER + "[[rules]]\nid = \"r1\"\ncontributions = { informal = 1 }\nbecause = { nl = \"x\", fr = \"y\" }\n",
-         "extra.toml: rule 'r1': because.fr: unknown field"),
+         "extra.toml:9: rule 'r1': because.fr: unknown field (allowed here: nl, en)"),
         (HEADER + "[[rules]]\nid = \"r1\"\ncontributions = { informal = \"many\" }\nbecause = { nl = \"x\" }\n",
-         "extra.toml: rule 'r1': contributions.informal"),
+         "extra.toml:8: rule 'r1': contributions.informal: not a valid number: write a number without quotes"),
         (HEADER + "[[risks]]\nid = \"r\"\nseverity = \"fatal\"\ntitle = { nl = \"t\" }\nwhy = { nl = \"w\" }\nadvice = { nl = \"a\" }\n",
-         "extra.toml: risk 'r': severity: must be one of"),
+         "extra.toml:8: risk 'r': severity: must be one of: info, warning, critical, not 'fatal'"),
         (HEADER + "[[questions]]\nid = \"extra.q\"\nkind = \"choice\"\ntext = { nl = \"q\" }\n",
-         "extra.toml: question 'extra.q': options: a choice question needs at least one option"),
+         "extra.toml:6: question 'extra.q': options: a choice question needs at least one option"),
         (HEADER + "[[rules]]\nid = \"a\"\ncontributions = { informal = 1 }\nbecause = { nl = \"x\" }\n" * 2,
-         "extra.toml: rule 'a': id: duplicate rule id"),
-        (HEADER + "[surprise]\nx = 1\n", "extra.toml: surprise: unknown field"),
+         "extra.toml:11: rule 'a': id: duplicate rule id (the first is on line 7): give each rule an id of its own"),
+        (HEADER + "[surprise]\nx = 1\n", "extra.toml:6: surprise: unknown field (allowed here: pack, steps, questions, forms, rules, risks, conditions)"),
     ],
 )
 def test_shape_errors(make_app, write_pack, text, expected):

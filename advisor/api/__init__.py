@@ -63,7 +63,7 @@ def contact(app: Flask) -> dict[str, str]:
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import admin, assessments, batch, collaborations, preconditions, views
+    from . import admin, assessments, batch, collaborations, packschema, preconditions, views
 
     for key, value in CONFIG_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -89,6 +89,7 @@ def register_api(app: Flask) -> ProblemApi:
     api.register_blueprint(assessments.blp)
     api.register_blueprint(collaborations.blp)
     api.register_blueprint(collaborations.invitations)
+    api.register_blueprint(packschema.blp)
     assessments.register_error_handlers(app, api)
     preconditions.register_error_handlers(app, api)
     admin.register(app, api)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, url_for
@@ -28,7 +29,7 @@ from .preconditions import (
     expected_versions, request_key, write_problems,
 )
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
-from .schemas import LangQuerySchema
+from .schemas import ReplayQuerySchema
 from .adr import set_content_language
 from .views import asked_lang, engine_problems, pick_lang, require_json_body
 
@@ -161,14 +162,14 @@ def delete_assessment(assessment_id: str):
 
 
 @blp.route("/<assessment_id>/replay")
-@blp.arguments(LangQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(ReplayQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.ReplaySchema)
 @blp.problems(NO_ASSESSMENT, UNKNOWN_LANGUAGE, UNAVAILABLE)
-def replay_assessment(assessment_id: str, lang: str | None = None):
-    """The stored answers on the current rules: the new advice and what changed (form, risks,
-    packs) next to the advice as it was given. Changes nothing."""
+def replay_assessment(assessment_id: str, lang: str | None = None, as_of: date | None = None):
+    """The stored answers on the current rules (those in force on `as_of`): the new advice and
+    what changed (form, risks, packs) next to the advice as it was given. Changes nothing."""
     with problems():
-        replay = storage.replay(assessment_id, lang=lang or asked_lang())
+        replay = storage.replay(assessment_id, lang=lang or asked_lang(), as_of=as_of)
     set_content_language(replay.lang)
     return {
         "id": replay.assessment.id, "lang": replay.lang, "ruleset_changed": replay.ruleset_changed,

@@ -54,6 +54,12 @@ class LangQuerySchema(Schema):
     )
 
 
+class ReplayQuerySchema(LangQuerySchema):
+    as_of = fields.Date(metadata={
+        "description": "Replay with the rules in force on this date (YYYY-MM-DD): rules and risks may have "
+                       "valid_from / valid_until. Default: today."})
+
+
 class ResponseSchema(Schema):
     """A response schema whose dump of one object runs compiled (same result, a fraction of the
     cost); compiled on first use per instance, since options like ``only`` shape the fields."""
@@ -266,12 +272,21 @@ class AdviceSchema(ResponseSchema):
 # --- Plugins and health ----------------------------------------------------------------------
 
 
+class ChangelogEntrySchema(Schema):
+    version = fields.String(required=True)
+    date = fields.String(allow_none=True, metadata={"description": "ISO date of the version, if the pack gives it."})
+    changes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                          metadata={"description": "What changed, per language (nl, en)."})
+
+
 class PluginSchema(Schema):
     name = fields.String(required=True)
     version = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["builtin", "entrypoint", "directory", "registered"]))
     source = fields.String(required=True)
     hooks = fields.List(fields.String(), required=True)
+    changelog = fields.List(fields.Nested(ChangelogEntrySchema), metadata={
+        "description": "A rule pack's changelog, newest first (empty for Python plugins)."})
 
 
 class PluginsSchema(ResponseSchema):

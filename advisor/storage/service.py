@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -299,7 +299,7 @@ def expires_at(assessment: Assessment, retention_days: int) -> datetime | None:
 
 def replay(
     assessment_id: str, *, lang: str | None = None, engine: Engine | None = None,
-    session: Session | None = None,
+    session: Session | None = None, as_of: date | None = None,
 ) -> Replay:
     """Evaluate the stored answers on the current rules and say what changed: the form, the
     risks added and removed, and the packs, next to the advice as it was given. Stores nothing."""
@@ -314,7 +314,7 @@ def replay(
     except AnswersError as exc:
         errors = exc.errors
     else:
-        current = _advice_schema().dump(engine.advise_valid(clean, lang))
+        current = _advice_schema().dump(engine.advise_valid(clean, lang, as_of=as_of))
     return Replay(
         assessment=assessment, lang=lang,
         ruleset_changed=fingerprint != assessment.ruleset_fingerprint,
