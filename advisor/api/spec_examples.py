@@ -72,11 +72,12 @@ def build(app: Flask, engine: Engine) -> dict[str, Any]:
         "id": ASSESSMENT_ID, "url": f"{BASE}/assessments/{ASSESSMENT_ID}", "label": "Wijkaanpak Noord",
         "status": "complete", "lang": "en", "answers": answers, "advice": advice, "completeness": completeness,
         "ruleset": ruleset, "created_at": WHEN, "updated_at": WHEN, "expires_at": "2027-11-30T09:12:44+00:00",
+        "version": 1,
     }
     respondent = {
         "id": RESPONSE_ID, "url": f"{BASE}/invitations/{TOKEN}/responses/{RESPONSE_ID}", "label": "Wijkteam",
         "round": 1, "status": "complete", "lang": "en", "answers": answers, "completeness": completeness,
-        "advice": advice, "created_at": WHEN, "updated_at": WHEN,
+        "advice": advice, "created_at": WHEN, "updated_at": WHEN, "version": 1,
     }
     round_entry = {"round": 1, "note": "Jaarlijkse evaluatie 2027", "started_at": WHEN, "closed_at": WHEN,
                    "recommended": advice["recommended"], "current_form": None,
@@ -100,7 +101,7 @@ def build(app: Flask, engine: Engine) -> dict[str, Any]:
         "lang": "en", "round": 1, "invitation": invitation, "respondents": [respondent], "counted": 1,
         "questions": [], "advice_per_respondent": [{"respondent": RESPONSE_ID, "label": "Wijkteam", "advice": advice}],
         "combined": {"answers": answers, "advice": advice, "divergent": [], "ties": []},
-        "findings": [], "risks_some_see": [], "created_at": WHEN, "updated_at": WHEN,
+        "findings": [], "risks_some_see": [], "created_at": WHEN, "updated_at": WHEN, "version": 1,
         "expires_at": "2027-11-30T09:12:44+00:00",
     }
     unchanged = {"form_changed": False, "recommended_before": advice["recommended"],
