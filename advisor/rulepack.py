@@ -322,7 +322,7 @@ def parse_pack(content: bytes, name: str, folder: Path | None = None, *,
         raise _toml_syntax(exc, name) from None
     except RecursionError:
         raise PackError(name, f"nests tables too deeply to be read (conditions may nest {MAX_NESTING} levels)") from None
-    lines = KeyLines(text)
+    lines = _key_lines(text)
     if not raw:
         raise PackError(name, "is empty: a pack starts with a [pack] table (id, version, title), then its "
                               "questions, rules or risks; see plugins/README.md", line=1)
@@ -349,6 +349,16 @@ def parse_pack(content: bytes, name: str, folder: Path | None = None, *,
     pack = RulePack(data, name, digest.hexdigest(), lines)
     pack.origins, pack.tables = origins, tables
     return pack
+
+
+def _key_lines(text: str) -> KeyLines:
+    """The keys' lines, with the same room for deep nesting as the TOML reader had."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, PARSE_RECURSION_LIMIT))
+    try:
+        return KeyLines(text)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _read_toml(text: str) -> dict[str, Any]:
