@@ -16,7 +16,9 @@ blp = Blueprint(
 
 @blp.route("/rule-pack.json")
 @blp.response(200, {"type": "object"}, content_type="application/schema+json",
-              description="A JSON Schema (2020-12) of a rule pack, as TOML reads into JSON.")
+              description="A JSON Schema (2020-12) of a rule pack, as TOML reads into JSON.",
+              example={"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Rule pack",
+                       "type": "object", "required": ["pack"]})
 def rule_pack_schema():
     """The JSON Schema of a rule pack (the TOML format of plugins/README.md)."""
     return Response(shipped_schema(), mimetype="application/schema+json",

@@ -273,7 +273,9 @@ class AdviceSchema(ResponseSchema):
 
 
 class ChangelogEntrySchema(Schema):
-    version = fields.String(required=True)
+    """One entry of a rule pack's changelog: what changed in that version."""
+
+    version = fields.String(required=True, metadata={"description": "The pack version this entry describes."})
     date = fields.String(allow_none=True, metadata={"description": "ISO date of the version, if the pack gives it."})
     changes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                           metadata={"description": "What changed, per language (nl, en)."})
