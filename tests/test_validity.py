@@ -132,11 +132,11 @@ def test_a_replay_uses_the_rules_in_force_on_its_as_of_date(housing_app):
     stored = client.post("/api/v1/assessments", json={"answers": ANSWERS, "lang": "en"})
     assert stored.status_code == 201, stored.get_data(as_text=True)
     url = stored.headers["Location"] if "Location" in stored.headers else f"/api/v1/assessments/{stored.json['id']}"
-    later = client.get(f"{url}/replay", query_string={"as_of": "2027-02-01"}).get_json()
-    earlier = client.get(f"{url}/replay", query_string={"as_of": "2026-02-01"}).get_json()
+    later = client.get(f"{url}/replay", query_string={"asOf": "2027-02-01"}).get_json()
+    earlier = client.get(f"{url}/replay", query_string={"asOf": "2026-02-01"}).get_json()
     assert "housing.from_2027" in [r["id"] for r in later["advice"]["risks"]]
     assert "housing.from_2027" not in [r["id"] for r in earlier["advice"]["risks"]]
-    assert client.get(f"{url}/replay", query_string={"as_of": "soon"}).status_code == 422
+    assert client.get(f"{url}/replay", query_string={"asOf": "soon"}).status_code == 422
 
 
 def test_the_changelog_is_listed_by_the_cli_and_the_api(housing_app):

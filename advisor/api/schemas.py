@@ -55,7 +55,7 @@ class LangQuerySchema(Schema):
 
 
 class ReplayQuerySchema(LangQuerySchema):
-    as_of = fields.Date(metadata={
+    as_of = fields.Date(data_key="asOf", metadata={
         "description": "Replay with the rules in force on this date (YYYY-MM-DD): rules and risks may have "
                        "valid_from / valid_until. Default: today."})
 
