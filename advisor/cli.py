@@ -381,9 +381,9 @@ def advice_command(file: Path, lang: str | None, as_json: bool, as_of: Any) -> N
     except PluginFailed as exc:
         raise click.ClickException(f"a plugin failed and strict mode is on: {exc}") from None
     if as_json:
-        from .api.schemas import AdviceSchema
+        from .wire import advice_to_wire
 
-        click.echo(json.dumps(AdviceSchema().dump(advice), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(advice_to_wire(advice), indent=2, ensure_ascii=False))
         return
     for line in advice_lines(engine, advice):
         click.echo(line)

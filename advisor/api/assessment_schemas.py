@@ -10,11 +10,11 @@ from .schemas import (
     ANSWER_VALUE_DOC,
     MAX_ANSWERS,
     TOO_MANY_ANSWERS,
-    AdviceSchema,
     CompletenessSchema,
     LangField,
     PackRefSchema,
     RulesetSchema,
+    WireAdvice,
 )
 
 LABEL = {
@@ -64,7 +64,7 @@ class AssessmentSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["draft", "complete"]))
     lang = fields.String(required=True)
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True)
-    advice = fields.Nested(AdviceSchema, allow_none=True, required=True,
+    advice = WireAdvice(allow_none=True, required=True,
                            metadata={"description": "The advice as it was given; null for a draft."})
     completeness = fields.Nested(CompletenessSchema, required=True,
                                  metadata={"description": "Of the stored answers, on the current questionnaire."})
@@ -106,9 +106,9 @@ class ReplaySchema(Schema):
     ruleset_changed = fields.Boolean(required=True, metadata={"description": "The fingerprints differ."})
     stored_ruleset = fields.Nested(RulesetSchema, required=True)
     current_ruleset = fields.Nested(RulesetSchema, required=True)
-    stored_advice = fields.Nested(AdviceSchema, allow_none=True, required=True,
+    stored_advice = WireAdvice(allow_none=True, required=True,
                                   metadata={"description": "The advice as it was given; null for a draft."})
-    advice = fields.Nested(AdviceSchema, allow_none=True, required=True, metadata={
+    advice = WireAdvice(allow_none=True, required=True, metadata={
         "description": "The stored answers on the current rules; null when they are unfinished or no longer fit."})
     answer_errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
                                 metadata={"description": "Why the stored answers do not fit the current rules."})

@@ -33,12 +33,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from . import strictjson
+from ..wire import advice_to_wire
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY
 from .problem_types import for_status
 from .problems import flatten_errors, invalid_params_from_errors, invalid_params_from_messages, request_lang
-from .views import ACCEPT_LANGUAGE, IF_MATCH, check_ruleset, pick_lang, ruleset_dict
+from .views import ACCEPT_LANGUAGE, IF_MATCH, check_ruleset, json_response, pick_lang, ruleset_dict
 
 NDJSON = "application/x-ndjson"
 JSON = "application/json"
@@ -48,7 +49,6 @@ blp = Blueprint("api_v1_batch", __name__, url_prefix="/api/v1/advice",
 
 ITEM = BatchItemSchema()
 REQUEST = BatchRequestSchema()
-RESULT = BatchResultSchema()
 
 
 @blp.before_request
@@ -74,7 +74,8 @@ def item_problem(status: int, detail: str, errors: dict[str, list[str]] | None =
 
 
 def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str, Any]:
-    """One item's result, dumped: ``{"ref", "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``."""
+    """One item's result in its wire form (``BatchResultSchema`` documents it): ``{"ref",
+    "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``."""
     ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
     try:
         item = ITEM.load(raw)
@@ -100,7 +101,7 @@ def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str,
 
         from ..whatif import alternatives as what_would_change
         advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, item_lang)))
-    return {"ref": ref, "status": 200, "advice": advice, "problem": None}
+    return {"ref": ref, "status": 200, "advice": advice_to_wire(advice), "problem": None}
 
 
 @blp.route("/batch", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
@@ -129,8 +130,8 @@ def advice_batch():
     charge_rate_limits(len(body["items"]))
     results = [advise_item(item, lang, alternatives=body["alternatives"]) for item in body["items"]]
     failed = sum(1 for result in results if result["status"] != 200)
-    return {"lang": lang, "ruleset": ruleset_dict(), "results": results,
-            "succeeded": len(results) - failed, "failed": failed}
+    return json_response({"lang": lang, "ruleset": ruleset_dict(), "results": results,
+                          "succeeded": len(results) - failed, "failed": failed})
 
 
 def _json_body() -> Any:
@@ -200,4 +201,4 @@ def charge_rate_limits(items: int, limits: list[Any] | None = None) -> None:
 
 
 def _line(result: dict[str, Any]) -> bytes:
-    return current_app.json.dumps(RESULT.dump(result)).encode() + b"\n"
+    return current_app.json.encode(result) + b"\n"

@@ -10,11 +10,11 @@ from .answers_spec import AnswersField
 from .schemas import (
     MAX_ANSWERS,
     TOO_MANY_ANSWERS,
-    AdviceSchema,
     LangField,
     ProblemSchema,
     RulesetSchema,
     StrictBoolean,
+    WireAdvice,
 )
 
 BATCH_MAX_ITEMS = 1000
@@ -77,7 +77,7 @@ class BatchResultSchema(Schema):
     status = fields.Integer(required=True, metadata={
         "description": "200 with advice, or the problem's status (400 for a line that is not JSON, "
         "422 for answers that do not fit, 503 for a failed plugin in strict mode)."})
-    advice = fields.Nested(AdviceSchema, allow_none=True,
+    advice = WireAdvice(allow_none=True,
                            metadata={"description": "The advice; null when the item had a problem."})
     problem = fields.Nested(ProblemSchema, allow_none=True,
                             metadata={"description": "Why this item got no advice; null when it did."})

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
 from .assessment_schemas import VERSION_DESCRIPTION, storable_label
-from .schemas import ANSWER_VALUE_DOC, AdviceSchema, CompletenessSchema, LangField, RiskShapedSchema
+from .schemas import ANSWER_VALUE_DOC, CompletenessSchema, LangField, RiskShapedSchema, WireAdvice
 
 
 PLAIN_TEXT = "[^\\u0000-\\u001f\\u007f]*"
@@ -97,7 +97,7 @@ class RespondentSchema(Schema):
     lang = fields.String(required=True)
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True)
     completeness = fields.Nested(CompletenessSchema, required=True)
-    advice = fields.Nested(AdviceSchema, allow_none=True, required=True,
+    advice = WireAdvice(allow_none=True, required=True,
                            metadata={"description": "On the current rules; null for a draft."})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
@@ -139,12 +139,12 @@ class PartialRiskSchema(Schema):
 class RespondentAdviceSchema(Schema):
     respondent = fields.String(required=True, metadata={"description": "The respondent's id."})
     label = fields.String(required=True)
-    advice = fields.Nested(AdviceSchema, required=True)
+    advice = WireAdvice(required=True)
 
 
 class CombinedSchema(Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_VALUE_DOC), required=True)
-    advice = fields.Nested(AdviceSchema, required=True)
+    advice = WireAdvice(required=True)
     divergent = fields.List(fields.String(), required=True, metadata={"description": "Questions whose answers diverge."})
     ties = fields.List(fields.String(), required=True, metadata={"description": "Choice questions without a majority."})
 

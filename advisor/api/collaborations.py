@@ -22,6 +22,7 @@ from ..storage import collaborations as store
 from ..storage import idempotency
 from ..storage.service import LabelError
 from ..whatif import with_alternatives as add_alternatives
+from ..wire import WireAdvice, advice_to_wire
 from . import collaboration_schemas as schemas
 from .assessments import INVALID, UNAVAILABLE, patch_changes, private
 from .blueprint import Blueprint
@@ -94,17 +95,22 @@ def _page(endpoint: str, **values: Any) -> str | None:
         return None
 
 
-def respondent_body(respondent: store.Respondent, url: str, advice: Advice | None | bool = False) -> dict[str, Any]:
-    """A response; its advice is computed in its own language unless given."""
+def respondent_body(respondent: store.Respondent, url: str,
+                    advice: WireAdvice | None | bool = False) -> dict[str, Any]:
+    """A response; its advice (in its wire form) is computed in its own language unless given."""
     if advice is False:
-        advice = store.respondent_advice(respondent, respondent.lang)
+        advice = _wire(store.respondent_advice(respondent, respondent.lang))
     return {
         "id": respondent.id, "url": url, "label": respondent.label, "round": respondent.round,
         "status": respondent.status, "lang": respondent.lang, "answers": respondent.answers,
         "completeness": get_advisor().engine.completeness(respondent.answers),
-        "advice": advice,   # dumped by RespondentSchema
+        "advice": advice,
         "created_at": respondent.created_at, "updated_at": respondent.updated_at, "version": respondent.version,
     }
+
+
+def _wire(advice: Advice | None) -> WireAdvice | None:
+    return None if advice is None else advice_to_wire(advice)
 
 
 def coordinator_response_url(collaboration: store.Collaboration, respondent: store.Respondent) -> str:
@@ -121,14 +127,14 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
     """The coordinator's view of the open round (see ``advisor.combine`` for the combining)."""
     set_content_language(lang)
     seen = store.overview(collaboration, lang)
-    advice_by_id = {r.id: a for r, a in seen.advices}
+    advice_by_id = {r.id: advice_to_wire(a) for r, a in seen.advices}   # each turned into its wire form once
     combined = None
     if seen.combination is not None and seen.combined_advice is not None:
         advice = seen.combined_advice
         if with_alternatives:
             engine = get_advisor().engine
             advice = add_alternatives(engine, advice, seen.combination.answers, lang)
-        combined = {"answers": seen.combination.answers, "advice": advice,
+        combined = {"answers": seen.combination.answers, "advice": advice_to_wire(advice),
                     "divergent": list(seen.combination.divergent), "ties": list(seen.combination.ties)}
     return {
         "id": collaboration.id,
@@ -142,7 +148,8 @@ def collaboration_body(collaboration: store.Collaboration, lang: str, *, with_al
         ],
         "counted": len(seen.advices),
         "questions": list(seen.combination.questions) if seen.combination else [],
-        "advice_per_respondent": [{"respondent": r.id, "label": r.label, "advice": a} for r, a in seen.advices],
+        "advice_per_respondent": [{"respondent": r.id, "label": r.label, "advice": advice_by_id[r.id]}
+                                  for r, _ in seen.advices],
         "combined": combined,
         "findings": seen.findings,
         "risks_some_see": seen.partial_risks,

@@ -7,7 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from ..model import SEVERITY_ORDER
+from ..model import SEVERITY_ORDER, Advice
+from ..wire import advice_to_wire
 from .answers_spec import AnswersField
 from .fastdump import compile_dump
 
@@ -238,7 +239,10 @@ class AlternativeSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
 
 
-class AdviceSchema(ResponseSchema):
+class AdviceSchema(Schema):
+    """The documented contract of an advice. Responses do not dump with it: they send the advice's
+    wire form (``advisor.wire``), which a test holds equal to this schema's dump."""
+
     recommended = fields.String(required=True)
     ranking = fields.List(fields.Nested(RankedFormSchema), required=True)
     margin = fields.Float(required=True, metadata={"description": "Score gap between the first two forms."})
@@ -267,6 +271,18 @@ class AdviceSchema(ResponseSchema):
         metadata={"description": "True when the search for alternatives stopped at its time budget "
                   "(ADVICE_TIME_BUDGET_MS) before it was done: other changes may exist."},
     )
+
+
+class WireAdvice(fields.Nested):
+    """An advice inside a response: documented as ``AdviceSchema``, sent in its wire form. An
+    ``Advice`` is turned into it (``advisor.wire``); a stored advice is already in it (it was
+    stored so) and goes as it is, with no second dump."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(AdviceSchema, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return advice_to_wire(value) if isinstance(value, Advice) else value
 
 
 # --- Plugins and health ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from apispec import APISpec
 from flask import Flask
 
 from ..engine import AnswersError, Engine, PluginFailed
-from .schemas import AdviceSchema
+from ..wire import advice_to_wire
 
 ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_type": "known_route",
            "domains": ["care", "welfare"], "partners": 3, "budget": "none"}
@@ -54,7 +54,7 @@ def example_answers(engine: Engine) -> dict[str, Any]:
 def build(app: Flask, engine: Engine) -> dict[str, Any]:
     """Every example, by schema name."""
     answers = example_answers(engine)
-    advice = AdviceSchema().dump(engine.advise(answers, "en"))
+    advice = advice_to_wire(engine.advise(answers, "en"))
     first, *rest = answers
     requests = {
         "AdviceRequest": {"lang": "en", "answers": answers},

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_smorest import abort
 
 from ..engine import AnswersError, PluginFailed
@@ -14,6 +14,7 @@ from ..extension import get_advisor
 from ..model import Advice, localize
 from ..plugins import describe
 from ..whatif import with_alternatives as add_alternatives
+from ..wire import advice_to_wire
 from . import schemas
 from .adr import set_content_language
 from .blueprint import Blueprint
@@ -151,6 +152,12 @@ def _build_forms(lang: str) -> dict[str, Any]:
     ]}
 
 
+def json_response(data: Any) -> Response:
+    """`data`, already in its wire form, as the JSON response. flask-smorest passes a Response
+    through untouched, so the route's schema documents the body without dumping it again."""
+    return current_app.json.response(data)
+
+
 def give_advice(answers: Any, lang: str, *, with_alternatives: bool = False,
                 expected_ruleset: str | None = None) -> Advice:
     """Run the engine; answer its refusals as problem details. The rule-set precondition is
@@ -208,7 +215,7 @@ def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
     result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"],
                          expected_ruleset=body.get("ruleset"))
-    return result, 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
+    return json_response(advice_to_wire(result)), 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
 
 
 @blp.route("/plugins")
@@ -241,4 +248,5 @@ def health():
             "checks": checks}
 
 
-__all__ = ["blp", "pick_lang", "asked_lang", "check_ruleset", "questionnaire_data", "forms_data", "forms_by_id", "give_advice", "engine_problems"]
+__all__ = ["blp", "pick_lang", "asked_lang", "check_ruleset", "questionnaire_data", "forms_data", "forms_by_id",
+           "give_advice", "engine_problems", "json_response"]

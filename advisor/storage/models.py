@@ -69,7 +69,8 @@ class Assessment(Base):
     label: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     advice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The advice as dumped by the API's AdviceSchema when it was given; null for a draft."""
+    """The advice in its wire form (``advisor.wire``) as it was given; null for a draft. Rows
+    stored before that module are the same form: they were AdviceSchema dumps, which it equals."""
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     ruleset_fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     packs: Mapped[list[dict[str, str]]] = mapped_column(JSON, nullable=False)

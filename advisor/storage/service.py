@@ -3,13 +3,13 @@
 Each function works in the session of the current app context (or the one given) and commits
 before it returns. Answers are checked by the engine: invalid answers raise the engine's
 ``AnswersError`` (field -> reasons); unfinished answers are kept as a draft without advice;
-complete answers get the advice, stored as the API's AdviceSchema dumps it, with the rule set
-that gave it, so ``get`` returns it exactly as it was given and ``replay`` can compare.
+complete answers get the advice, stored in its wire form (``advisor.wire``, the form the API
+sends) with the rule set that gave it, so ``get`` returns it exactly as it was given and
+``replay`` can compare.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..engine import AnswersError, Engine
+from ..wire import advice_to_wire
 from . import concurrency, expiry, idempotency
 from .concurrency import VersionMismatch, WriteConflict
 from .db import get_session
@@ -100,15 +101,7 @@ def _evaluate(engine: Engine, answers: Mapping[str, Any], lang: str) -> tuple[di
     clean = engine.validate_answers(answers, require_complete=False)
     if engine.completeness(clean).required_missing:
         return clean, "draft", None
-    return clean, "complete", _advice_schema().dump(engine.advise_valid(clean, lang))
-
-
-@functools.cache
-def _advice_schema() -> Any:
-    """One AdviceSchema: its dump is compiled on first use (advisor.api.fastdump), not per call."""
-    from ..api.schemas import AdviceSchema
-
-    return AdviceSchema()
+    return clean, "complete", advice_to_wire(engine.advise_valid(clean, lang))
 
 
 def _ruleset(engine: Engine) -> tuple[str, list[dict[str, str]]]:
@@ -314,7 +307,7 @@ def replay(
     except AnswersError as exc:
         errors = exc.errors
     else:
-        current = _advice_schema().dump(engine.advise_valid(clean, lang, as_of=as_of))
+        current = advice_to_wire(engine.advise_valid(clean, lang, as_of=as_of))
     return Replay(
         assessment=assessment, lang=lang,
         ruleset_changed=fingerprint != assessment.ruleset_fingerprint,
