@@ -1,4 +1,6 @@
-"""Marshmallow dumps compiled into plain Python functions, for the responses of every request.
+"""Marshmallow dumps compiled into plain Python functions, for the responses that are dumped
+with a schema (questionnaire, forms, plugins, health: ``ResponseSchema``). The advice is not:
+it goes in its wire form (``advisor/wire.py``), made once.
 
 ``Schema.dump`` walks fields, accessors and hooks generically for every value, which costs more
 than the whole advice. ``compile_dump(schema)`` reads the schema once and generates a function
