@@ -32,8 +32,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
-from . import strictjson
 from ..wire import advice_to_wire
+from . import strictjson
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY
