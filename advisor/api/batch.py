@@ -30,6 +30,7 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import limit_classes
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from . import strictjson
@@ -187,16 +188,16 @@ def ndjson_batch() -> Response:
 
 
 def counted_limits() -> list[Any]:
-    """The rate limits this request counted against (Flask-Limiter's ``RequestLimit``s), taken
-    now: a streamed response outlives the limiter's per-request context."""
-    return [limit for limiter in current_app.extensions.get("limiter", ()) for limit in limiter.current_limits]
+    """The rate-limit windows this request counted against, taken now: a streamed response
+    outlives the request's context."""
+    return limit_classes.counted_limits()
 
 
 def charge_rate_limits(items: int, limits: list[Any] | None = None) -> None:
     """Charge the batch's items on every rate limit the request counted against (once already)."""
     extra = math.ceil(items / current_app.config["BATCH_ITEMS_PER_REQUEST"]) - 1
-    for limit in (counted_limits() if limits is None else limits) if extra > 0 else ():
-        limit.limiter.hit(limit.limit, *limit.request_args, cost=extra)
+    if extra > 0:
+        limit_classes.charge(counted_limits() if limits is None else limits, extra)
 
 
 def _line(result: dict[str, Any]) -> bytes:
