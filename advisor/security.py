@@ -57,12 +57,13 @@ def content_security_policy(path: str) -> str:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
+    path = request.path
+    headers.setdefault("Content-Security-Policy", content_security_policy(path))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form without a Referer from
     # this site, and the secret in a private link's path still never reaches another site.
     headers.setdefault("Referrer-Policy", "same-origin")
-    if not is_embed_path(request.path):
+    if not is_embed_path(path):
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors' older twin; CSP decides for /embed/
     return response
 

@@ -60,8 +60,10 @@ def _log_request(response: Response) -> Response:
     request.environ[ROUTE_ENVIRON_KEY] = route
     elapsed = elapsed_seconds()
     duration_ms = round(elapsed * 1000, 2) if elapsed is not None else None
-    advisor = current_app.extensions.get("advisor")
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    if not log.isEnabledFor(level):
+        return response
+    advisor = current_app.extensions.get("advisor")
     log.log(level, "request", extra={
         "request_id": rid, "method": method_name(), "route": route, "status": response.status_code,
         "duration_ms": duration_ms, "ruleset": advisor.engine.ruleset.fingerprint if advisor else None,
