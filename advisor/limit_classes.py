@@ -51,14 +51,14 @@ class Window:
         return self.item.get_expiry()
 
 
-@dataclass(frozen=True)
 class Counted:
-    """A window as counted for this request: the count after it, and when the window ends."""
+    """A window as counted for this request: the count after it, and when the window ends.
+    (A plain class with slots: made per window per request, a frozen dataclass costs more.)"""
 
-    window: Window
-    key: str
-    count: int
-    reset_at: float
+    __slots__ = ("window", "key", "count", "reset_at")
+
+    def __init__(self, window: Window, key: str, count: int, reset_at: float) -> None:
+        self.window, self.key, self.count, self.reset_at = window, key, count, reset_at
 
     @property
     def breached(self) -> bool:

@@ -44,6 +44,7 @@ from werkzeug.exceptions import TooManyRequests
 from .api import API_PREFIX
 from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
+from .header_names import present, set_header
 from .limit_classes import ClassLimits, Counted
 
 log = logging.getLogger("advisor.limits")
@@ -51,6 +52,7 @@ log = logging.getLogger("advisor.limits")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ADMIN_BLUEPRINT = "api_v1_admin"
 ADVICE_PATH = f"{API_PREFIX}v1/advice"
+ADVICE_UNDER = f"{ADVICE_PATH}/"
 SWEEP_SECONDS = 1.0
 WRITES_LIMIT = "120 per minute;2000 per hour"
 ADVICE_LIMIT = "600 per minute;20000 per hour"
@@ -119,10 +121,13 @@ def init_app(app: Flask) -> Limiter:
 
 def limit_class_of_request() -> str | None:
     """``"advice"``, ``"writes"`` or None (reads are not limited)."""
-    if request.method in SAFE_METHODS:
+    return limit_class_of(request.method, request.path)
+
+
+def limit_class_of(method: str, path: str) -> str | None:
+    if method in SAFE_METHODS:
         return None
-    path = request.path
-    if path == ADVICE_PATH or path.startswith(ADVICE_PATH + "/"):
+    if path == ADVICE_PATH or path.startswith(ADVICE_UNDER):
         return "advice"
     return "writes"
 
@@ -186,11 +191,10 @@ def _class_check(limiter: Limiter, classes: ClassLimits, keys: Mapping[str, str]
     """The before-request hook of the two classes: count, and answer a breach with a 429."""
 
     def check_limit_class() -> Response | None:
-        if not limiter.enabled or request.url_rule is None:  # unrouted (404, 405): not counted
-            return None
-        scope = limit_class_of_request()
-        if scope is None:
-            return None
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.method in SAFE_METHODS or not limiter.enabled or req.url_rule is None:
+            return None  # reads, and unrouted requests (404, 405), are not counted
+        scope = limit_class_of(req.method, req.path)
         api_key = _api_key(keys)
         client = _key_identity(api_key) if api_key is not None else get_remote_address()
         counted = classes.count(client, classes.windows_for(scope, api_key))
@@ -249,8 +253,9 @@ def _send_ratelimit_headers(app: Flask, limiter: Limiter) -> None:
         if counted:
             now = time.time()
             headers = response.headers
-            headers["RateLimit-Policy"] = ", ".join(each.window.policy for each in counted)
-            headers["RateLimit"] = ", ".join(each.state(now) for each in counted)
+            names = present(headers)
+            set_header(headers, names, "RateLimit-Policy", ", ".join(each.window.policy for each in counted))
+            set_header(headers, names, "RateLimit", ", ".join(each.state(now) for each in counted))
         return response
 
 

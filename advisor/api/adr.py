@@ -18,6 +18,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
+from ..header_names import present, set_default, set_header
+
 API_SEMVER = "1.1.0"
 """The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
 API_PREFIX = "/api/"
@@ -78,20 +80,21 @@ def add_headers(response: Response) -> Response:
     if not req.path.startswith(API_PREFIX):
         return response
     headers = response.headers
-    headers["API-Version"] = API_SEMVER
+    names = present(headers)
+    set_header(headers, names, "API-Version", API_SEMVER)
     if (req.endpoint or "").startswith(PAGES):
         return response
-    if "Vary" in headers:
+    if "vary" in names:
         response.vary.add("Accept-Language")
     else:  # what vary.add writes into an empty Vary, without parsing it into a set first
-        headers["Vary"] = "Accept-Language"
+        set_header(headers, names, "Vary", "Accept-Language")
     lang = g.get("advisor_content_language")
-    if lang and "Content-Language" not in headers:
-        headers["Content-Language"] = lang
-    if req.blueprint in RULESET_BLUEPRINTS and "Advisor-Ruleset" not in headers:
+    if lang:
+        set_default(headers, names, "Content-Language", lang)
+    if req.blueprint in RULESET_BLUEPRINTS and "advisor-ruleset" not in names:
         advisor = current_app.extensions.get("advisor")
         if advisor is not None:
-            headers["Advisor-Ruleset"] = advisor.engine.ruleset.fingerprint
+            set_default(headers, names, "Advisor-Ruleset", advisor.engine.ruleset.fingerprint)
     return response
 
 
