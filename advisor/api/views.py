@@ -45,8 +45,9 @@ ADVICE_REQUEST = schemas.AdviceRequestSchema()
 @blp.before_request
 def require_json_body():
     """A body that is not JSON gets 415, not a confusing 'field missing'."""
-    if request.method in ("POST", "PUT", "PATCH"):
-        mimetype = request.mimetype or ""
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if req.method in ("POST", "PUT", "PATCH"):
+        mimetype = req.mimetype or ""
         if mimetype not in JSON_MIMETYPES and not mimetype.endswith("+json"):
             abort(415, message="Send the body as application/json.")
 
