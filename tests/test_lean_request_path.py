@@ -165,3 +165,53 @@ def test_the_direct_body_load_is_documented_exactly_as_arguments():
     webargs, direct = spec["paths"]["/b/webargs"]["post"], spec["paths"]["/b/direct"]["post"]
     webargs.pop("operationId", None), direct.pop("operationId", None)
     assert direct == webargs
+
+
+# --- The advice request's short load path gives the schema's result, or defers to it ----------
+
+LOAD_CASES = [
+    {"answers": {"scope": "ongoing_task", "partners": 3}},
+    {"answers": {"scope": "ongoing_task"}, "lang": "EN"},
+    {"answers": {"scope": "ongoing_task"}, "lang": "En", "alternatives": True, "ruleset": "abc"},
+    {"answers": {}, "lang": "nl", "alternatives": False},
+    {"answers": {"x" * 200: ["a", "b"]}},
+    {"answers": {"x" * 201: 1}},
+    {"answers": {"": 1}},
+    {"answers": {f"q{i}": i for i in range(500)}},
+    {"answers": {f"q{i}": i for i in range(501)}},
+    {"answers": {"scope": None}},
+    {"answers": None},
+    {"answers": []},
+    {"answers": "scope"},
+    {"lang": "en"},
+    {},
+    {"answers": {"a": 1}, "lang": "de"},
+    {"answers": {"a": 1}, "lang": "ＥＮ"},
+    {"answers": {"a": 1}, "lang": None},
+    {"answers": {"a": 1}, "lang": 3},
+    {"answers": {"a": 1}, "alternatives": 1},
+    {"answers": {"a": 1}, "alternatives": "yes"},
+    {"answers": {"a": 1}, "alternatives": None},
+    {"answers": {"a": 1}, "ruleset": 7},
+    {"answers": {"a": 1}, "ruleset": None},
+    {"answers": {"a": 1}, "extra": True},
+    [{"answers": {}}],
+    "answers",
+    None,
+]
+
+
+@pytest.mark.parametrize("data", LOAD_CASES)
+def test_the_short_load_of_an_advice_request_equals_the_schemas(data):
+    from marshmallow import ValidationError
+
+    from advisor.api.views import ADVICE_REQUEST, ADVICE_REQUEST_LOAD
+
+    def outcome(load):
+        try:
+            return "ok", load(data)
+        except ValidationError as error:
+            return "error", error.messages
+
+    assert ADVICE_REQUEST_LOAD is not ADVICE_REQUEST.load   # the short path is in use
+    assert outcome(ADVICE_REQUEST_LOAD) == outcome(ADVICE_REQUEST.load)

@@ -51,15 +51,19 @@ class SafeJSONParser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SafeJSONParser()
 
-    def json_body(self, schema: Schema) -> Callable[[typing.Callable], typing.Callable]:
+    def json_body(self, schema: Schema, *, load: Callable[[typing.Any], typing.Any] | None = None
+                  ) -> Callable[[typing.Callable], typing.Callable]:
         """``arguments(schema)`` for a JSON body: documented by flask-smorest exactly as that,
         and loaded the way webargs loads it (the same strict parser, the same 400 and 422 with
         the same messages), but in one call instead of webargs' and flask-smorest's layers of
         wrappers, argument resolution and coroutine checks (~100 µs of an advice request).
 
         The view gets the loaded body as its last positional argument, as with ``arguments``.
+        `load` replaces ``schema.load`` (a short path with the same result, ``fastload.py``);
+        its ValidationErrors are answered as the schema's.
         """
         parser = self.ARGUMENTS_PARSER
+        load_body = load or schema.load
         documented = self.arguments(schema)
 
         def decorator(view: typing.Callable) -> typing.Callable:
@@ -70,7 +74,7 @@ class Blueprint(flask_smorest.Blueprint):
                 request = flask.request._get_current_object()  # type: ignore[attr-defined]
                 data = parser._raw_load_json(request)
                 try:
-                    body = schema.load({} if data is core.missing else data)
+                    body = load_body({} if data is core.missing else data)
                 except ValidationError as error:
                     parser._on_validation_error(error, request, schema, "json",
                                                 error_status_code=None, error_headers=None)

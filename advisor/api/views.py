@@ -17,6 +17,7 @@ from ..whatif import with_alternatives as add_alternatives
 from . import schemas
 from .adr import set_content_language
 from .blueprint import Blueprint
+from .fastload import advice_request_loader
 from .problems import problem
 from .problem_docs import BAD_BODY, UNKNOWN_LANGUAGE
 
@@ -40,6 +41,7 @@ ACCEPT_LANGUAGE = {
 # Schema instances, not classes: webargs would build a new schema from a class on every request.
 LANG_QUERY = schemas.LangQuerySchema()
 ADVICE_REQUEST = schemas.AdviceRequestSchema()
+ADVICE_REQUEST_LOAD = advice_request_loader(ADVICE_REQUEST)  # lean request path (fastload.py)
 
 
 @blp.before_request
@@ -198,7 +200,7 @@ def forms(lang: str | None = None):
 
 
 @blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
-@blp.json_body(ADVICE_REQUEST)  # lean request path: blp.arguments' spec, one direct load (blueprint.py)
+@blp.json_body(ADVICE_REQUEST, load=ADVICE_REQUEST_LOAD)  # lean request path: blp.arguments' spec, one direct load
 @blp.response(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
