@@ -38,21 +38,15 @@ class Window:
 
     scope: str
     item: RateLimitItem
+    amount: int
+    expiry: int
     key_suffix: str
     name: str
     policy: str
 
-    @property
-    def amount(self) -> int:
-        return self.item.amount
-
-    @property
-    def expiry(self) -> int:
-        return self.item.get_expiry()
-
 
 class Counted:
-    """A window as counted for this request: the count after it, and when the window ends.
+    """A window as counted for this request: the count after it, and the second its window ends.
     (A plain class with slots: made per window per request, a frozen dataclass costs more.)"""
 
     __slots__ = ("window", "key", "count", "reset_at")
@@ -81,7 +75,7 @@ def windows(scope: str, limit: str) -> tuple[Window, ...]:
         expiry = item.get_expiry()
         name = f'"{scope}-{expiry}s"'
         suffix = f"/{scope}/{item.amount}/{item.multiples}/{item.GRANULARITY.name}"
-        result.append(Window(scope, item, suffix, name, f"{name};q={item.amount};w={expiry}"))
+        result.append(Window(scope, item, item.amount, expiry, suffix, name, f"{name};q={item.amount};w={expiry}"))
     return tuple(result)
 
 
@@ -147,8 +141,8 @@ def _count_in(storage: Storage, client: str, scope_windows: Sequence[Window], co
         key = f"{KEY_NAMESPACE}/{client}{window.key_suffix}"
         count = storage.incr(key, window.expiry, amount=cost)
         # A counter this request started ends a full window from now: no second read needed.
-        reset_at = time.time() + window.expiry if count == cost else storage.get_expiry(key)
-        counted.append(Counted(window, key, count, reset_at))
+        expires = time.time() + window.expiry if count == cost else storage.get_expiry(key)
+        counted.append(Counted(window, key, count, int(expires + 1)))  # rounded up, as Flask-Limiter did
         if count > window.amount:
             break
     return counted
