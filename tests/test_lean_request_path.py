@@ -215,3 +215,40 @@ def test_the_short_load_of_an_advice_request_equals_the_schemas(data):
 
     assert ADVICE_REQUEST_LOAD is not ADVICE_REQUEST.load   # the short path is in use
     assert outcome(ADVICE_REQUEST_LOAD) == outcome(ADVICE_REQUEST.load)
+
+
+ITEM_CASES = [
+    {"ref": "dossier-1", "answers": {"scope": "ongoing_task", "partners": 3}},
+    {"ref": "d", "answers": {}, "lang": "EN"},
+    {"ref": "x" * 200, "answers": {"a": ["b"]}, "lang": "nl"},
+    {"ref": "x" * 201, "answers": {}},
+    {"ref": "", "answers": {}},
+    {"ref": None, "answers": {}},
+    {"ref": 7, "answers": {}},
+    {"answers": {}},
+    {"ref": "d"},
+    {"ref": "d", "answers": {"a": None}},
+    {"ref": "d", "answers": {"": 1}},
+    {"ref": "d", "answers": {f"q{i}": i for i in range(501)}},
+    {"ref": "d", "answers": {}, "lang": "fr"},
+    {"ref": "d", "answers": {}, "lang": None},
+    {"ref": "d", "answers": {}, "alternatives": True},
+    ["ref"],
+    None,
+]
+
+
+@pytest.mark.parametrize("data", ITEM_CASES)
+def test_the_short_load_of_a_batch_item_equals_the_schemas(data):
+    from marshmallow import ValidationError
+
+    from advisor.api.batch import ITEM, ITEM_LOAD
+
+    def outcome(load):
+        try:
+            return "ok", load(data)
+        except ValidationError as error:
+            return "error", error.messages
+
+    assert ITEM_LOAD is not ITEM.load
+    assert outcome(ITEM_LOAD) == outcome(ITEM.load)

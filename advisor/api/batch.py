@@ -36,6 +36,7 @@ from ..extension import get_advisor
 from . import strictjson
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
+from .fastload import batch_item_loader
 from .problem_docs import BAD_BODY
 from .problem_types import for_status
 from .problems import flatten_errors, invalid_params_from_errors, invalid_params_from_messages, request_lang
@@ -48,6 +49,7 @@ blp = Blueprint("api_v1_batch", __name__, url_prefix="/api/v1/advice",
                 description="Advice for many answer sets at once, each under the platform's own ref.")
 
 ITEM = BatchItemSchema()
+ITEM_LOAD = batch_item_loader(ITEM)  # the schema's result, without its machinery for plain items
 REQUEST = BatchRequestSchema()
 RESULT = BatchResultSchema()
 
@@ -78,7 +80,7 @@ def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str,
     """One item's result, dumped: ``{"ref", "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``."""
     ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
     try:
-        item = ITEM.load(raw)
+        item = ITEM_LOAD(raw)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
