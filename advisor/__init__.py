@@ -24,10 +24,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .api import register_api
     from .ops import init_app as init_ops
     from .sessions import LazySessionInterface
-    from .web.embed import Flask as EmbedAwareFlask
+    from .app_class import AdvisorFlask
 
     instance = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("ADVISOR_INSTANCE_DIR")
-    app = EmbedAwareFlask(__name__, instance_relative_config=True, instance_path=instance or None)
+    app = AdvisorFlask(__name__, instance_relative_config=True, instance_path=instance or None)
     app.session_interface = LazySessionInterface()
     config.load(app, test_config)
     http.init_app(app)

@@ -30,8 +30,10 @@ READ_SIZE = 64 * 1024
 def read_unframed_body() -> None:
     """Buffer a chunked body up to the limit; 413 past it, 400 when its framing is broken."""
     environ = request.environ
+    if environ.get("CONTENT_LENGTH") or not _is_streamed(environ):
+        return  # framed by its length (or no body): Werkzeug enforces the limit itself
     limit = request.max_content_length
-    if limit is None or environ.get("CONTENT_LENGTH") or not _is_streamed(environ):
+    if limit is None:
         return
     stream = environ["wsgi.input"]
     body = bytearray()

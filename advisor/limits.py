@@ -30,24 +30,29 @@ import hashlib
 import hmac
 import logging
 import time
+from functools import lru_cache
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_limiter import ApplicationLimit, Limiter, RequestLimit
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 
 from .api import API_PREFIX
 from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
+from .header_names import present, set_header
+from .limit_classes import ClassLimits, Counted
 
 log = logging.getLogger("advisor.limits")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ADMIN_BLUEPRINT = "api_v1_admin"
 ADVICE_PATH = f"{API_PREFIX}v1/advice"
+ADVICE_UNDER = f"{ADVICE_PATH}/"
 SWEEP_SECONDS = 1.0
 WRITES_LIMIT = "120 per minute;2000 per hour"
 ADVICE_LIMIT = "600 per minute;20000 per hour"
@@ -97,29 +102,18 @@ def init_app(app: Flask) -> Limiter:
     config["RATELIMIT_DEFAULT"] = None  # never per-route defaults: the classes below are the limits
     config["RATELIMIT_WRITES"], config["RATELIMIT_ADVICE"] = public["writes"], public["advice"]  # as in force
 
-    def limit_for(limit_class: str):
-        def provider() -> str:
-            key = _api_key(keys)
-            return keys[key] if key is not None else public[limit_class]
-        return provider
-
-    limiter = Limiter(
-        lambda: client_identity(keys),
-        app=app,
-        application_limits=[
-            ApplicationLimit(limit_for("writes"), scope="writes",
-                             exempt_when=lambda: limit_class_of_request() != "writes"),
-            ApplicationLimit(limit_for("advice"), scope="advice",
-                             exempt_when=lambda: limit_class_of_request() != "advice"),
-        ],
-        on_breach=_too_many_requests,
-    )
+    # Flask-Limiter keeps the storage, its in-memory fallback and the admin-token limit; the
+    # two classes are counted by ClassLimits (advisor/limit_classes.py), one increment a window.
+    limiter = Limiter(get_remote_address, app=app, on_breach=_too_many_requests)
+    classes = ClassLimits(limiter, public, keys)
+    app.extensions["advisor_limits"] = classes
     admin = app.blueprints.get(ADMIN_BLUEPRINT)
     if admin is not None:  # wrong admin tokens count per client; a right one always passes
         limiter.shared_limit(config["RATELIMIT_ADMIN_FAILURES"], scope="admin-token",
                              key_func=get_remote_address,
                              deduct_when=lambda r: r.status_code == 401, exempt_when=admin_token_matches,
                              on_breach=_too_many_requests)(admin)
+    _replace_check(app, limiter, _class_check(limiter, classes, keys))
     _watch_storage(app, limiter)
     _send_ratelimit_headers(app, limiter)
     return limiter
@@ -127,10 +121,13 @@ def init_app(app: Flask) -> Limiter:
 
 def limit_class_of_request() -> str | None:
     """``"advice"``, ``"writes"`` or None (reads are not limited)."""
-    if request.method in SAFE_METHODS:
+    return limit_class_of(request.method, request.path)
+
+
+def limit_class_of(method: str, path: str) -> str | None:
+    if method in SAFE_METHODS:
         return None
-    path = request.path
-    if path == ADVICE_PATH or path.startswith(ADVICE_PATH + "/"):
+    if path == ADVICE_PATH or path.startswith(ADVICE_UNDER):
         return "advice"
     return "writes"
 
@@ -182,9 +179,68 @@ def client_identity(keys: Mapping[str, str]) -> str:
     """Who a count belongs to: the API key (as a digest: keys never reach the storage), or the
     client's address (the proxy's client address with ``PROXY_COUNT``)."""
     key = _api_key(keys)
-    if key is not None:
-        return "key:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-    return get_remote_address()
+    return _key_identity(key) if key is not None else get_remote_address()
+
+
+@lru_cache(maxsize=256)
+def _key_identity(key: str) -> str:
+    return "key:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def _class_check(limiter: Limiter, classes: ClassLimits, keys: Mapping[str, str]):
+    """The before-request hook of the two classes: count, and answer a breach with a 429."""
+
+    def check_limit_class() -> Response | None:
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.method in SAFE_METHODS or not limiter.enabled or req.url_rule is None:
+            return None  # reads, and unrouted requests (404, 405), are not counted
+        scope = limit_class_of(req.method, req.path)
+        api_key = _api_key(keys)
+        client = _key_identity(api_key) if api_key is not None else get_remote_address()
+        counted = classes.count(client, classes.windows_for(scope, api_key))
+        g.advisor_rate_limits = counted
+        for each in counted:
+            if each.breached:
+                return _refuse(scope, each)
+        return None
+
+    return check_limit_class
+
+
+def _replace_check(app: Flask, limiter: Limiter, check) -> None:
+    """Put the classes' check where Flask-Limiter's per-request hooks were, and confine those
+    hooks to the admin blueprint, the one place a Flask-Limiter limit is left: elsewhere they
+    resolved and filtered limits on every request only to find none. (A disabled limiter
+    registered no hooks; the check, registered anyway, then counts nothing.)"""
+    ours = limiter._check_request_limit
+    before = app.before_request_funcs.setdefault(None, [])
+    if ours in before:
+        before[before.index(ours)] = check
+        app.before_request_funcs.setdefault(ADMIN_BLUEPRINT, []).insert(0, ours)  # before its token check
+    else:
+        before.append(check)
+    for funcs in (app.after_request_funcs, app.teardown_request_funcs):
+        hooks = funcs.get(None, [])
+        for hook in [h for h in hooks if _belongs_to(h, limiter)]:
+            hooks.remove(hook)
+            funcs.setdefault(ADMIN_BLUEPRINT, []).append(hook)
+
+
+def _belongs_to(hook: Any, limiter: Limiter) -> bool:
+    """Whether a request hook is one of `limiter`'s (a bound method, or a partial over it)."""
+    return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
+
+
+def _refuse(scope: str, counted: Counted):
+    """Problem details with Retry-After for the API; pages get the HTML error page."""
+    if not request.path.startswith(API_PREFIX):
+        raise TooManyRequests()
+    retry_after = max(1, int(counted.reset_at - time.time()))
+    what = {"writes": "writes", "advice": "advice requests"}.get(scope, "requests")
+    return problem(
+        429, "Too Many Requests", f"At most {counted.window.item} {what} from one client; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _send_ratelimit_headers(app: Flask, limiter: Limiter) -> None:
@@ -193,29 +249,14 @@ def _send_ratelimit_headers(app: Flask, limiter: Limiter) -> None:
 
     @app.after_request
     def ratelimit_headers(response: Response) -> Response:
-        if not limiter.enabled:
-            return response
-        try:
-            counted = [limit for limit in limiter.current_limits if _scope(limit) in ("writes", "advice")]
-            if not counted:
-                return response
+        counted = g.get("advisor_rate_limits")
+        if counted:
             now = time.time()
-            policies, states = [], []
-            for limit in counted:
-                window = limit.limit.get_expiry()
-                name = f'"{_scope(limit)}-{window}s"'
-                policies.append(f"{name};q={limit.limit.amount};w={window}")
-                states.append(f"{name};r={max(limit.remaining, 0)};t={max(0, int(limit.reset_at - now))}")
-        except Exception:  # the storage went away meanwhile: the answer matters more than its headers
-            log.debug("rate limit headers left out", exc_info=True)
-            return response
-        response.headers["RateLimit-Policy"] = ", ".join(policies)
-        response.headers["RateLimit"] = ", ".join(states)
+            headers = response.headers
+            names = present(headers)
+            set_header(headers, names, "RateLimit-Policy", ", ".join(each.window.policy for each in counted))
+            set_header(headers, names, "RateLimit", ", ".join(each.state(now) for each in counted))
         return response
-
-
-def _scope(limit: RequestLimit) -> str:
-    return limit.request_args[-1] if limit.request_args else ""
 
 
 def _watch_storage(app: Flask, limiter: Limiter) -> None:
@@ -244,13 +285,11 @@ def _without_password(uri: str) -> str:
 
 
 def _too_many_requests(limit: RequestLimit):
-    """Problem details with Retry-After for the API; pages get the HTML error page."""
+    """The admin-token limit's 429 (Flask-Limiter's): problem details with Retry-After."""
     if not request.path.startswith(API_PREFIX):
         return None
     retry_after = max(1, int(limit.reset_at - time.time()))
-    scope = _scope(limit)
-    what = {"writes": "writes", "advice": "advice requests"}.get(scope, "requests")
     return problem(
-        429, "Too Many Requests", f"At most {limit.limit} {what} from one client; try again later.",
+        429, "Too Many Requests", f"At most {limit.limit} requests from one client; try again later.",
         headers={"Retry-After": str(retry_after)},
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
+from .header_names import present, set_default
 from .web.embed import is_embed_path
 
 BASE_POLICY: dict[str, str] = {
@@ -57,13 +58,15 @@ def content_security_policy(path: str) -> str:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
+    names = present(headers)
+    path = request.path
+    set_default(headers, names, "Content-Security-Policy", content_security_policy(path))
+    set_default(headers, names, "X-Content-Type-Options", "nosniff")
     # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form without a Referer from
     # this site, and the secret in a private link's path still never reaches another site.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if not is_embed_path(request.path):
-        headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors' older twin; CSP decides for /embed/
+    set_default(headers, names, "Referrer-Policy", "same-origin")
+    if not is_embed_path(path):
+        set_default(headers, names, "X-Frame-Options", "DENY")  # frame-ancestors' older twin; CSP decides for /embed/
     return response
 
 

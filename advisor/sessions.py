@@ -8,7 +8,7 @@ Embedded pages (``/embed/``) get a cookie that a framing site can carry (see bel
 
 from __future__ import annotations
 
-from flask import Flask, Request, request
+from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from .web.embed import is_embed_path
@@ -16,9 +16,18 @@ from .web.embed import is_embed_path
 
 class LazySessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ  # no cookie at all: nothing to parse
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:  # type: ignore[override]
+        """A session nobody read, changed or filled sets no cookie and no ``Vary: Cookie``, which
+        is what Flask's own ``save_session`` concludes too, after working out every cookie
+        attribute first (an API request never touches the session)."""
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         """An embedded page lives in another site's frame, where a Lax cookie is never sent.

@@ -18,6 +18,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
+from ..header_names import present, set_default, set_header
+
 API_SEMVER = "1.1.0"
 """The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
 API_PREFIX = "/api/"
@@ -30,6 +32,8 @@ SENDS = {"api_v1_admin.export_csv": ("text/csv",), "api_v1_batch.advice_batch": 
 """Routes that send something besides JSON; every other operation sends JSON."""
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 IDENTITY = ("", "identity")
+ANY_TYPE = "*/*"
+"""What most clients send as Accept: it accepts every route, no need to parse it."""
 
 
 def is_operation() -> bool:
@@ -40,16 +44,22 @@ def is_operation() -> bool:
 
 def check_request() -> None:
     """Refuse what the API cannot serve before a view reads anything."""
-    if not is_operation() or request.method == "OPTIONS" or request.routing_exception is not None:
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up, not ten
+    if req.routing_exception is not None or req.method == "OPTIONS" or not req.path.startswith(API_PREFIX):
         return
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    endpoint = req.endpoint or ""
+    if endpoint.startswith(PAGES):
+        return
+    headers = req.headers
+    encoding = headers.get("Content-Encoding", "").strip().lower()
     if encoding not in IDENTITY:
         abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
               "send it unencoded.")
-    offered = SENDS.get(request.endpoint or "", JSON_TYPES)
-    if request.headers.get("Accept", "").strip() and request.accept_mimetypes.best_match(offered) is None:
+    offered = SENDS.get(endpoint, JSON_TYPES)
+    accept = headers.get("Accept", "").strip()
+    if accept and accept != ANY_TYPE and req.accept_mimetypes.best_match(offered) is None:
         abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
-    if request.method in WRITE_METHODS and not has_body():
+    if req.method in WRITE_METHODS and not has_body():
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
               errors={"body": ["a body is required"]})
 
@@ -66,19 +76,25 @@ def set_content_language(lang: str) -> None:
 
 
 def add_headers(response: Response) -> Response:
-    if not request.path.startswith(API_PREFIX):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if not req.path.startswith(API_PREFIX):
         return response
-    response.headers["API-Version"] = API_SEMVER
-    if not is_operation():
+    headers = response.headers
+    names = present(headers)
+    set_header(headers, names, "API-Version", API_SEMVER)
+    if (req.endpoint or "").startswith(PAGES):
         return response
-    response.vary.add("Accept-Language")
+    if "vary" in names:
+        response.vary.add("Accept-Language")
+    else:  # what vary.add writes into an empty Vary, without parsing it into a set first
+        set_header(headers, names, "Vary", "Accept-Language")
     lang = g.get("advisor_content_language")
-    if lang and "Content-Language" not in response.headers:
-        response.headers["Content-Language"] = lang
-    if request.blueprint in RULESET_BLUEPRINTS and "Advisor-Ruleset" not in response.headers:
+    if lang:
+        set_default(headers, names, "Content-Language", lang)
+    if req.blueprint in RULESET_BLUEPRINTS and "advisor-ruleset" not in names:
         advisor = current_app.extensions.get("advisor")
         if advisor is not None:
-            response.headers["Advisor-Ruleset"] = advisor.engine.ruleset.fingerprint
+            set_default(headers, names, "Advisor-Ruleset", advisor.engine.ruleset.fingerprint)
     return response
 
 

@@ -30,12 +30,14 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import limit_classes
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..wire import advice_to_wire
 from . import strictjson
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
+from .fastload import batch_item_loader
 from .problem_docs import BAD_BODY
 from .problem_types import for_status
 from .problems import flatten_errors, invalid_params_from_errors, invalid_params_from_messages, request_lang
@@ -48,6 +50,7 @@ blp = Blueprint("api_v1_batch", __name__, url_prefix="/api/v1/advice",
                 description="Advice for many answer sets at once, each under the platform's own ref.")
 
 ITEM = BatchItemSchema()
+ITEM_LOAD = batch_item_loader(ITEM)  # the schema's result, without its machinery for plain items
 REQUEST = BatchRequestSchema()
 
 
@@ -78,7 +81,7 @@ def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str,
     "status": 200, "advice"}`` or ``{"ref", "status", "problem"}``."""
     ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
     try:
-        item = ITEM.load(raw)
+        item = ITEM_LOAD(raw)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
@@ -188,16 +191,16 @@ def ndjson_batch() -> Response:
 
 
 def counted_limits() -> list[Any]:
-    """The rate limits this request counted against (Flask-Limiter's ``RequestLimit``s), taken
-    now: a streamed response outlives the limiter's per-request context."""
-    return [limit for limiter in current_app.extensions.get("limiter", ()) for limit in limiter.current_limits]
+    """The rate-limit windows this request counted against, taken now: a streamed response
+    outlives the request's context."""
+    return limit_classes.counted_limits()
 
 
 def charge_rate_limits(items: int, limits: list[Any] | None = None) -> None:
     """Charge the batch's items on every rate limit the request counted against (once already)."""
     extra = math.ceil(items / current_app.config["BATCH_ITEMS_PER_REQUEST"]) - 1
-    for limit in (counted_limits() if limits is None else limits) if extra > 0 else ():
-        limit.limiter.hit(limit.limit, *limit.request_args, cost=extra)
+    if extra > 0:
+        limit_classes.charge(counted_limits() if limits is None else limits, extra)
 
 
 def _line(result: dict[str, Any]) -> bytes:

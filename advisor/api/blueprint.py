@@ -7,12 +7,14 @@ webargs catches neither, so a crafted body would otherwise answer 500 or lose da
 
 from __future__ import annotations
 
+import functools
 import json
 import typing
 from collections.abc import Callable, Mapping
 
 import flask
 import flask_smorest
+from marshmallow import Schema, ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
@@ -48,6 +50,40 @@ class SafeJSONParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SafeJSONParser()
+
+    def json_body(self, schema: Schema, *, load: Callable[[typing.Any], typing.Any] | None = None
+                  ) -> Callable[[typing.Callable], typing.Callable]:
+        """``arguments(schema)`` for a JSON body: documented by flask-smorest exactly as that,
+        and loaded the way webargs loads it (the same strict parser, the same 400 and 422 with
+        the same messages), but in one call instead of webargs' and flask-smorest's layers of
+        wrappers, argument resolution and coroutine checks (~100 µs of an advice request).
+
+        The view gets the loaded body as its last positional argument, as with ``arguments``.
+        `load` replaces ``schema.load`` (a short path with the same result, ``fastload.py``);
+        its ValidationErrors are answered as the schema's.
+        """
+        parser = self.ARGUMENTS_PARSER
+        load_body = load or schema.load
+        documented = self.arguments(schema)
+
+        def decorator(view: typing.Callable) -> typing.Callable:
+            spec_only = documented(view)
+
+            @functools.wraps(view)
+            def load_body_then_view(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+                request = flask.request._get_current_object()  # type: ignore[attr-defined]
+                data = parser._raw_load_json(request)
+                try:
+                    body = load_body({} if data is core.missing else data)
+                except ValidationError as error:
+                    parser._on_validation_error(error, request, schema, "json",
+                                                error_status_code=None, error_headers=None)
+                return view(*args, body, **kwargs)
+
+            load_body_then_view._apidoc = spec_only._apidoc  # type: ignore[attr-defined]
+            return load_body_then_view
+
+        return decorator
 
     def problems(self, *documented: Mapping[int, str]) -> Callable[[typing.Callable], typing.Callable]:
         """Document the problem-details errors a route answers: {status: description, ...}.

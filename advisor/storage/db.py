@@ -124,7 +124,8 @@ def init_app(app: Flask) -> Database:
 
     @app.teardown_appcontext
     def remove_session(_exc: BaseException | None) -> None:
-        database.session.remove()
+        if database.session.registry.has():  # a request that used no database has nothing to close
+            database.session.remove()
 
     if database.is_sqlite:
         upgrade(engine)

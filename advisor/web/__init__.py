@@ -30,10 +30,12 @@ def init_app(app: Flask) -> None:
         if request.method in UNSAFE_METHODS and not request.path.startswith(API_PREFIX):
             csrf.protect()
 
+    shareable = (API_PREFIX, f"{app.static_url_path}/")
+
     @app.after_request
     def private_pages(response):
         """Pages hold someone's answers: no shared cache may keep them (static files may)."""
-        if not request.path.startswith((API_PREFIX, app.static_url_path + "/")):
+        if not request.path.startswith(shareable):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
