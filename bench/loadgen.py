@@ -55,8 +55,11 @@ class Server:
         self.port = free_port()
         self.log = log
         command = ["taskset", "-c", cpu] if cpu and shutil.which("taskset") else []
+        # Our gunicorn (27) opens a control socket per master unless told not to, and two masters
+        # on one machine take it from each other; a peer's own gunicorn (OpenFisca pins 22) has none.
+        own = [] if gunicorn else ["--no-control-socket"]
         command += (gunicorn or gunicorn_command()) + [
-            "--workers", "2", "--bind", f"{HOST}:{self.port}", "--chdir", str(chdir), *extra, app,
+            "--workers", "2", "--bind", f"{HOST}:{self.port}", "--chdir", str(chdir), *own, *extra, app,
         ]
         self.process = subprocess.Popen(
             command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
