@@ -18,6 +18,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
+from ..reasons import N_
+
 API_SEMVER = "1.1.0"
 """The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
 API_PREFIX = "/api/"
@@ -51,7 +53,7 @@ def check_request() -> None:
         abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
     if request.method in WRITE_METHODS and not has_body():
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
-              errors={"body": ["a body is required"]})
+              errors={"body": [N_("a body is required")]})
 
 
 def has_body() -> bool:

@@ -109,9 +109,12 @@ DUTCH_DETAILS: dict[str, str] = {
         "Geen reactie van de open ronde is compleet: er is nog niets te bewaren.",
     "A name or label that cannot be stored.": "Een naam of label die niet opgeslagen kan worden.",
     "The database cannot be reached; try again shortly.": "De database is niet bereikbaar; probeer het zo opnieuw.",
+    "This item does not fit the API: see errors.": "Dit item past niet bij de API: zie errors.",
+    "This line is not JSON: see errors.": "Deze regel is geen JSON: zie errors.",
 }
 """Dutch for the API's own fixed problem details (a Dutch request gets them in Dutch); the
-reasons per field come from marshmallow and the engine and stay English."""
+reasons per field are :class:`~advisor.reasons.Reason`s, said in the request's language from
+the catalogs (``advisor/translations``)."""
 
 BY_STATUS = {problem_type.status: problem_type for problem_type in TYPES}
 BY_SLUG = {problem_type.slug: problem_type for problem_type in TYPES}

@@ -8,13 +8,15 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ..model import SEVERITY_ORDER
+from ..reasons import N_
 from .answers_spec import AnswersField
 from .fastdump import compile_dump
+from .request_schema import RequestSchema
 
 LANGS = ("nl", "en")
 MAX_ANSWERS = 500
 """More answers than any questionnaire has questions: a body over it is refused before parsing them."""
-TOO_MANY_ANSWERS = "at most {max} answers"
+TOO_MANY_ANSWERS = N_("at most {max} answers")
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -48,7 +50,7 @@ class LangField(fields.String):
         return text.lower() if text.isascii() else text
 
 
-class LangQuerySchema(Schema):
+class LangQuerySchema(RequestSchema):
     lang = LangField(
         metadata={"description": "Language of the texts; defaults to Accept-Language, then Dutch."},
     )
@@ -75,7 +77,7 @@ class ResponseSchema(Schema):
         return compiled(obj)
 
 
-class AdviceRequestSchema(Schema):
+class AdviceRequestSchema(RequestSchema):
     answers = AnswersField(complete=True, required=True,
                            validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS))
     lang = LangField(metadata={"description": "Language of the texts; defaults to ?lang=, then Accept-Language, then Dutch."})
