@@ -28,6 +28,7 @@ MARSHMALLOW_TEMPLATES = (
     N_("Not a valid number."), N_("Number too large."), N_("Not a valid boolean."),
     N_("Not a valid date."), N_("Not a valid mapping type."),
     N_("Not a valid list."), N_("Invalid type."),
+    N_("Not a valid {awareness} {obj_type}."), N_("\"{input}\" cannot be formatted as a date."),
     # validate.Length, validate.OneOf, validate.Range
     N_("Shorter than minimum length {min}."), N_("Longer than maximum length {max}."),
     N_("Length must be between {min} and {max}."), N_("Length must be {equal}."),
