@@ -42,6 +42,7 @@ from limits.storage import MemoryStorage
 from .api import API_PREFIX
 from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
+from .reasons import N_
 
 log = logging.getLogger("advisor.limits")
 
@@ -243,14 +244,20 @@ def _without_password(uri: str) -> str:
     return f"{scheme}{sep}***@{host}" if at and credentials else uri
 
 
+TOO_MANY_REQUESTS = N_("At most {count} requests from one client; try again later.")
+TOO_MANY = {"writes": N_("At most {count} writes from one client; try again later."),
+            "advice": N_("At most {count} advice requests from one client; try again later.")}
+"""The 429's detail per limit class, said in the request's language."""
+
+
 def _too_many_requests(limit: RequestLimit):
     """Problem details with Retry-After for the API; pages get the HTML error page."""
     if not request.path.startswith(API_PREFIX):
         return None
     retry_after = max(1, int(limit.reset_at - time.time()))
     scope = _scope(limit)
-    what = {"writes": "writes", "advice": "advice requests"}.get(scope, "requests")
+    detail = TOO_MANY.get(scope, TOO_MANY_REQUESTS).format(count=limit.limit)
     return problem(
-        429, "Too Many Requests", f"At most {limit.limit} {what} from one client; try again later.",
+        429, "Too Many Requests", detail,
         headers={"Retry-After": str(retry_after)},
     )

@@ -315,3 +315,35 @@ def test_a_reason_keeps_its_english_and_its_parameters():
     assert reason == "must be between 1 and 500" and reason.params == {"min": 1, "max": 500}
     assert say(reason, "nl") == "moet tussen 1 en 500 liggen" and say(reason, "en") == reason
     assert say("a plain text", "nl") == "a plain text"
+
+
+# --- the details that carry a value, and werkzeug's own -------------------------------------------
+
+def test_details_with_values_in_dutch_and_english(api):
+    encoded = {"data": b"{}", "content_type": "application/json", "headers": {"Content-Encoding": "br"}}
+    assert api.post("/api/v1/advice", **encoded).json["detail"] == (
+        "De body is gecodeerd als 'br', en die codering leest deze dienst niet: stuur hem ongecodeerd.")
+    english = api.post("/api/v1/advice?lang=en", **encoded)
+    assert english.status_code == 415 and english.json["detail"] == (
+        "The body is encoded as 'br', which this service does not decode: send it unencoded.")
+    refused = api.get("/api/v1/forms", headers={"Accept": "text/html", "Accept-Language": "nl"})
+    assert refused.status_code == 406
+    assert refused.json["detail"] == (
+        "Deze route stuurt application/json, application/problem+json; de Accept-header sluit dat uit.")
+    batch = api.post("/api/v1/advice/batch", data=b"x", content_type="text/plain", **EN)
+    assert batch.json["detail"] == "Send the batch as application/json or as application/x-ndjson (one item per line)."
+    assert api.post("/api/v1/advice/batch", data=b"x", content_type="text/plain").json["detail"] == (
+        "Stuur de batch als application/json of als application/x-ndjson (één item per regel).")
+    assert api.get("/api/v1/nowhere").json["detail"] == (
+        "Deze URL bestaat niet. Typte je hem zelf? Kijk dan of hij goed gespeld is.")
+    assert api.delete("/api/v1/forms").json["detail"] == "Deze methode kan niet op deze URL."
+    assert api.delete("/api/v1/forms", **EN).json["detail"] == "The method is not allowed for the requested URL."
+
+
+def test_ndjson_limits_in_the_request_language(make_app):
+    client = make_app(BATCH_NDJSON_MAX_ITEMS=1).test_client()
+    lines = b'{"ref": "a", "answers": {}}\n{"ref": "b", "answers": {}}\n'
+    results = [json.loads(line) for line in client.post(
+        "/api/v1/advice/batch", data=lines, content_type="application/x-ndjson").get_data().splitlines()]
+    assert results[-1]["status"] == 413 and results[-1]["problem"]["detail"] == (
+        "Hoogstens 1 items per NDJSON-batch: deze regel en de rest zijn niet gelezen.")

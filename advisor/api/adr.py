@@ -46,11 +46,11 @@ def check_request() -> None:
         return
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding not in IDENTITY:
-        abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
-              "send it unencoded.")
+        abort(415, message=N_("The body is encoded as '{encoding}', which this service does not decode: "
+                              "send it unencoded.").format(encoding=encoding))
     offered = SENDS.get(request.endpoint or "", JSON_TYPES)
     if request.headers.get("Accept", "").strip() and request.accept_mimetypes.best_match(offered) is None:
-        abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
+        abort(406, message=N_("This route sends {types}; the Accept header excludes it.").format(types=", ".join(offered)))
     if request.method in WRITE_METHODS and not has_body():
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
               errors={"body": [N_("a body is required")]})

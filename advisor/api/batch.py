@@ -31,12 +31,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
+from ..reasons import N_
 from . import strictjson
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
 from .problem_docs import BAD_BODY
-from .problem_types import DUTCH_DETAILS, GENERIC, for_status
-from .problems import flatten_errors, invalid_params_from_messages, said_in
+from .problem_types import GENERIC, for_status
+from .problems import detail_in, flatten_errors, invalid_params_from_messages, said_in
 from .views import ACCEPT_LANGUAGE, IF_MATCH, check_ruleset, pick_lang, ruleset_dict
 
 NDJSON = "application/x-ndjson"
@@ -55,7 +56,7 @@ def json_or_ndjson_body():
     """A batch is JSON or NDJSON; anything else is a 415."""
     mimetype = request.mimetype or ""
     if request.method == "POST" and mimetype != NDJSON and mimetype != JSON and not mimetype.endswith("+json"):
-        abort(415, message=f"Send the batch as {JSON} or as {NDJSON} (one item per line).")
+        abort(415, message=N_("Send the batch as {json} or as {ndjson} (one item per line).").format(json=JSON, ndjson=NDJSON))
 
 
 def item_problem(status: int, detail: str, lang: str, errors: dict[str, list[str]] | None = None,
@@ -65,7 +66,7 @@ def item_problem(status: int, detail: str, lang: str, errors: dict[str, list[str
     kind = for_status(status)
     body: dict[str, Any] = {"type": kind.uri if kind else "about:blank",
                             "title": kind.title[lang] if kind else GENERIC[lang], "status": status,
-                            "detail": DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail}
+                            "detail": detail_in(detail, lang)}
     if errors:
         body["errors"], body["invalidParams"] = said_in(lang, errors, invalid_params)
     body.update(extra)
@@ -161,7 +162,8 @@ def ndjson_batch() -> Response:
             yield from advise_lines()
         except RequestEntityTooLarge:
             yield _line({"ref": None, "status": 413, "advice": None, "problem": item_problem(
-                413, f"The NDJSON body is over {request.max_content_length} bytes: the rest was not read.", lang)})
+                413, N_("The NDJSON body is over {limit} bytes: the rest was not read.").format(
+                    limit=request.max_content_length), lang)})
 
     def advise_lines() -> Iterator[bytes]:
         count = 0
@@ -171,7 +173,8 @@ def ndjson_batch() -> Response:
             count += 1
             if count > limit:
                 result = {"ref": None, "line": number, "status": 413, "advice": None, "problem": item_problem(
-                    413, f"At most {limit} items per NDJSON batch: this line and the rest were not read.", lang)}
+                    413, N_("At most {limit} items per NDJSON batch: this line and the rest were not read.").format(
+                        limit=limit), lang)}
                 yield _line(result)
                 charge_rate_limits(limit, limits)
                 return

@@ -80,7 +80,7 @@ def request_key(scope: str, body: Any) -> idempotency.RequestKey | None:
     if key is None:
         return None
     if not idempotency.valid_key(key):
-        abort(400, message=f"Idempotency-Key must be 1 to {idempotency.KEY_MAX} visible ASCII characters.",
+        abort(400, message=N_("Idempotency-Key must be 1 to {max} visible ASCII characters.").format(max=idempotency.KEY_MAX),
               errors={"Idempotency-Key": [N_("1 to {max} visible ASCII characters, e.g. a UUID").format(max=idempotency.KEY_MAX)]})
     return idempotency.RequestKey.of(scope, key, body)
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, current_app, has_request_context, json, request
 from werkzeug.exceptions import HTTPException
 
-from ..reasons import say
+from ..reasons import Reason, say
 from . import problem_types, strictjson
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -119,6 +119,14 @@ def body_lang() -> Any:
     return body.get("lang") if isinstance(body, dict) else None
 
 
+def detail_in(detail: str, lang: str) -> str:
+    """A problem's ``detail`` in `lang`: a Reason from the catalogs, a fixed text from
+    ``DUTCH_DETAILS`` (the API's own and werkzeug's)."""
+    if isinstance(detail, Reason):
+        return say(detail, lang)
+    return problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
+
+
 def said_in(lang: str, errors: Mapping[str, list[str]],
             invalid_params: list[dict[str, str]] | None) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
     """``errors`` and ``invalidParams`` with every reason in `lang` (their keys and names as they are)."""
@@ -149,7 +157,7 @@ def problem(
         "status": status,
     }
     if detail:
-        body["detail"] = problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
+        body["detail"] = detail_in(detail, lang)
     body["instance"] = request.path
     if errors:
         body["errors"], body["invalidParams"] = said_in(lang, errors, invalid_params)
