@@ -92,22 +92,22 @@ def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str,
             422, "This item does not fit the API: see errors.", item_lang(raw, lang), flatten_errors(messages),
             invalid_params_from_messages(messages))}
     engine = get_advisor().engine
-    item_lang_ = item.get("lang") or lang
+    language = item.get("lang") or lang
     try:
         clean = engine.validate_answers(item["answers"])
-        advice = engine.advise_valid(clean, item_lang_)
+        advice = engine.advise_valid(clean, language)
     except AnswersError as exc:
         return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
-            422, "Some answers do not fit the questionnaire: see errors.", item_lang_, exc.errors)}
+            422, "Some answers do not fit the questionnaire: see errors.", language, exc.errors)}
     except PluginFailed as exc:
         return {"ref": ref, "status": 503, "advice": None, "problem": item_problem(
-            503, "A rule plugin failed and strict mode is on.", item_lang_, failed_plugins=[
+            503, "A rule plugin failed and strict mode is on.", language, failed_plugins=[
                 {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])}
     if alternatives:
         from dataclasses import replace
 
         from ..whatif import alternatives as what_would_change
-        advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, item_lang)))
+        advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, language)))
     return {"ref": ref, "status": 200, "advice": advice, "problem": None}
 
 
