@@ -1,7 +1,8 @@
 """RFC 9457 problem details for every error the JSON API gives, 4xx and 5xx alike.
 
 Every problem has a stable ``type`` URI per class of error (``advisor/api/problem_types.py``),
-a ``title`` in the request's language, and for refused fields both the v1 ``errors`` object
+its texts (``title``, ``detail``, every reason) in the request's language, chosen as for every
+other text of the API (``request_lang``), and for refused fields both the v1 ``errors`` object
 (dotted field to reasons, as v1 clients read it) and ``invalidParams`` (one entry per reason,
 ``name`` a JSON Pointer into the body, which stays unambiguous for dotted question ids).
 """
