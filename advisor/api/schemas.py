@@ -328,7 +328,9 @@ class InvalidParamSchema(Schema):
     name = fields.String(required=True, metadata={
         "description": "JSON Pointer into the body (`/answers/horizon`; \"\" is the whole body), "
         "or a query parameter's name.", "example": "/answers/horizon"})
-    reason = fields.String(required=True, metadata={"description": "Why it was refused."})
+    reason = fields.String(required=True, metadata={
+        "description": "Why it was refused, in the request's language (nl or en, as `Content-Language` "
+        "says); bounds, option ids and question ids in it are the same in both."})
 
 
 class ProblemSchema(Schema):
@@ -341,7 +343,8 @@ class ProblemSchema(Schema):
     instance = fields.String()
     errors = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()),
-        metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused."},
+        metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused, in the "
+                  "request's language."},
     )
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema))
     invalidParams = fields.List(fields.Nested(InvalidParamSchema), metadata={
