@@ -121,7 +121,7 @@ def test_a_response_of_a_closed_round_cannot_be_changed_through_the_invitation(a
     response = api.post(f"/api/v1/invitations/{token}/responses", json={"label": "Gemeente", "answers": REQUIRED}).json
     assert api.post(f"/api/v1/collaborations/{cid}/rounds", json={}).status_code == 201
     url = f"/api/v1/invitations/{token}/responses/{response['id']}"
-    body = problem(api.patch(url, json={"answers": {"horizon": "permanent"}}), 409)
+    body = problem(api.patch(url, json={"answers": {"horizon": "permanent"}}, headers={"Accept-Language": "en"}), 409)
     assert "closed" in body["detail"]
     problem(api.patch(f"/api/v1/collaborations/{cid}/responses/{response['id']}", json={"label": "Nieuw"}), 409)
     assert api.get(url).json["answers"]["horizon"] == "years"
