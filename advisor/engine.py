@@ -44,6 +44,7 @@ from .model import (
     localize,
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
+from .reasons import N_
 from .rulepack import RulePack
 from .validity import judged_on
 
@@ -206,14 +207,14 @@ class Engine:
         Raises :class:`AnswersError` listing every problem by field.
         """
         if not isinstance(answers, Mapping):
-            raise AnswersError({"answers": ["must be an object mapping question ids to answers"]})
+            raise AnswersError({"answers": [N_("must be an object mapping question ids to answers")]})
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
         for key, value in answers.items():
             field = f"answers.{key}"
             question = self.questions.get(key)
             if question is None:
-                errors[field] = ["unknown question"]
+                errors[field] = [N_("unknown question")]
                 continue
             if value is None:
                 continue
@@ -225,7 +226,7 @@ class Engine:
         if require_complete:
             for qid in self.required:
                 if qid not in clean and f"answers.{qid}" not in errors:
-                    errors[f"answers.{qid}"] = ["this question is required"]
+                    errors[f"answers.{qid}"] = [N_("this question is required")]
         if errors:
             raise AnswersError(errors)
         return clean
@@ -469,25 +470,25 @@ def _check_answer(question: Question, value: Any, options: _OptionIndex) -> tupl
     """(problem, cleaned value) for one answer; cleaned None means 'treat as skipped'."""
     if question.kind == "choice":
         if not isinstance(value, str):
-            return "must be one option id (a string)", None
+            return N_("must be one option id (a string)"), None
         if value not in options.known:
-            return f"unknown option '{value}' (known: {', '.join(options.ids)})", None
+            return N_("unknown option '{option}' (known: {known})").format(option=value, known=", ".join(options.ids)), None
         return None, value
     if question.kind == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of option ids", None
+            return N_("must be a list of option ids"), None
         if len(value) > len(options.ids):
-            return f"lists {len(value)} options; the question has {len(options.ids)}", None
+            return N_("lists {given} options; the question has {known}").format(given=len(value), known=len(options.ids)), None
         unknown = [v for v in value if v not in options.known]
         if unknown:
-            return f"unknown option '{unknown[0]}' (known: {', '.join(options.ids)})", None
+            return N_("unknown option '{option}' (known: {known})").format(option=unknown[0], known=", ".join(options.ids)), None
         if len(set(value)) != len(value):
-            return "an option is given more than once", None
+            return N_("an option is given more than once"), None
         if not value:
-            return ("choose at least one option", None) if question.required else (None, None)
+            return (N_("choose at least one option"), None) if question.required else (None, None)
         return None, sorted(value, key=options.position.__getitem__)
     if isinstance(value, bool) or not isinstance(value, int):
-        return "must be a whole number", None
+        return N_("must be a whole number"), None
     if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
-        return f"must be between {question.min} and {question.max}", None
+        return N_("must be between {min} and {max}").format(min=question.min, max=question.max), None
     return None, value

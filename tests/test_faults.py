@@ -40,7 +40,7 @@ def problem(response, status):
 
 
 def assert_database_down(client, assessment_id: str) -> None:
-    body = problem(client.post(BASE, json={"answers": COMPLETE}), 503)
+    body = problem(client.post(BASE, json={"answers": COMPLETE}, headers={"Accept-Language": "en"}), 503)
     assert "database cannot be reached" in body["detail"]
     down = client.get(f"{BASE}/{assessment_id}")
     problem(down, 503)
@@ -140,7 +140,7 @@ def test_sqlite_locked_past_the_busy_timeout_is_503_and_writes_resume(make_app, 
     blocker = sqlite3.connect(tmp_path / "advisor.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # e.g. a backup tool or a stuck writer
     try:
-        body = problem(client.post(BASE, json={"answers": COMPLETE}), 503)
+        body = problem(client.post(BASE, json={"answers": COMPLETE}, headers={"Accept-Language": "en"}), 503)
         assert "database cannot be reached" in body["detail"]
         assert client.post("/api/v1/advice", json={"answers": COMPLETE}).status_code == 200
     finally:

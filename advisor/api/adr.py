@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
 from ..header_names import present, set_default, set_header
+from ..reasons import N_
 
 API_SEMVER = "1.1.0"
 """The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
@@ -53,15 +54,15 @@ def check_request() -> None:
     headers = req.headers
     encoding = headers.get("Content-Encoding", "").strip().lower()
     if encoding not in IDENTITY:
-        abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
-              "send it unencoded.")
+        abort(415, message=N_("The body is encoded as '{encoding}', which this service does not decode: "
+                              "send it unencoded.").format(encoding=encoding))
     offered = SENDS.get(endpoint, JSON_TYPES)
     accept = headers.get("Accept", "").strip()
     if accept and accept != ANY_TYPE and req.accept_mimetypes.best_match(offered) is None:
-        abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
+        abort(406, message=N_("This route sends {types}; the Accept header excludes it.").format(types=", ".join(offered)))
     if req.method in WRITE_METHODS and not has_body():
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
-              errors={"body": ["a body is required"]})
+              errors={"body": [N_("a body is required")]})
 
 
 def has_body() -> bool:

@@ -109,9 +109,42 @@ DUTCH_DETAILS: dict[str, str] = {
         "Geen reactie van de open ronde is compleet: er is nog niets te bewaren.",
     "A name or label that cannot be stored.": "Een naam of label die niet opgeslagen kan worden.",
     "The database cannot be reached; try again shortly.": "De database is niet bereikbaar; probeer het zo opnieuw.",
+    "This item does not fit the API: see errors.": "Dit item past niet bij de API: zie errors.",
+    "This line is not JSON: see errors.": "Deze regel is geen JSON: zie errors.",
+    "Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'.":
+        "Stuur het beheertoken als 'Authorization: Bearer <ADMIN_TOKEN>'.",
+    "The record this Idempotency-Key made has been erased since.":
+        "Wat met deze Idempotency-Key is gemaakt, is inmiddels gewist.",
+    "This response belongs to a round that has been closed: what was kept stays as it was. "
+    "Answer again in the open round.":
+        "Deze reactie hoort bij een ronde die gesloten is: wat bewaard is, blijft zoals het was. "
+        "Antwoord opnieuw in de open ronde.",
+    "This was changed since the version named in If-Match: read it again, then apply your change "
+    "to the current version.":
+        "Dit is veranderd sinds de versie in If-Match: lees het opnieuw en doe je wijziging dan op "
+        "de huidige versie.",
+    "Someone else changed these answers meanwhile.": "Iemand anders heeft deze antwoorden intussen veranderd.",
+    "This collided with a change made at the same moment: read it again and retry.":
+        "Dit botste met een wijziging op hetzelfde moment: lees het opnieuw en probeer het nog eens.",
+    "This Idempotency-Key was used before with another body: use a new key for a new request.":
+        "Deze Idempotency-Key is al gebruikt met een andere body: gebruik een nieuwe sleutel voor een "
+        "nieuw verzoek.",
+    # werkzeug's own descriptions, for the errors the API leaves to it
+    "The browser (or proxy) sent a request that this server could not understand.":
+        "Dit verzoek kan de server niet lezen.",
+    "The requested URL was not found on the server. If you entered the URL manually please check "
+    "your spelling and try again.":
+        "Deze URL bestaat niet. Typte je hem zelf? Kijk dan of hij goed gespeld is.",
+    "The method is not allowed for the requested URL.": "Deze methode kan niet op deze URL.",
+    "The data value transmitted exceeds the capacity limit.": "Wat je stuurt, is groter dan de grens.",
+    "The server encountered an internal error and was unable to complete your request. Either the "
+    "server is overloaded or there is an error in the application.":
+        "Er ging iets mis in de server, en je verzoek is niet uitgevoerd. De server is te druk, of "
+        "er zit een fout in de toepassing.",
 }
 """Dutch for the API's own fixed problem details (a Dutch request gets them in Dutch); the
-reasons per field come from marshmallow and the engine and stay English."""
+reasons per field are :class:`~advisor.reasons.Reason`s, said in the request's language from
+the catalogs (``advisor/translations``)."""
 
 BY_STATUS = {problem_type.status: problem_type for problem_type in TYPES}
 BY_SLUG = {problem_type.slug: problem_type for problem_type in TYPES}
