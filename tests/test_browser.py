@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,17 +65,12 @@ def browser():
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The app on 127.0.0.1 (a free port) in a thread, with CSRF on as in production."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` on 127.0.0.1 (a free port) in a thread; yields its base URL, shut down after."""
     from werkzeug.serving import make_server
 
-    config = {**BASE_CONFIG, "TESTING": False, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))}
-    if not has_real_rules():
-        plugins = tmp_path_factory.mktemp("plugins")
-        (plugins / "youth.toml").write_text(PLUGIN_PACK, encoding="utf-8")
-        config.update(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(plugins))
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -82,6 +78,18 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app on 127.0.0.1 (a free port) in a thread, with CSRF on as in production."""
+    config = {**BASE_CONFIG, "TESTING": False, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))}
+    if not has_real_rules():
+        plugins = tmp_path_factory.mktemp("plugins")
+        (plugins / "youth.toml").write_text(PLUGIN_PACK, encoding="utf-8")
+        config.update(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(plugins))
+    with serving(create_app(config)) as url:
+        yield url
 
 
 def check_accessibility(page, name: str) -> None:

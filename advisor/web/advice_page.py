@@ -16,6 +16,7 @@ from typing import Any
 from ..api.views import forms_by_id
 from ..combine import Combination
 from ..model import Advice, Alternative
+from .plugin_failures import failed_plugins_view
 
 SITUATION_FACTS = frozenset({
     "scope", "horizon", "change_type", "domains", "partners", "current_form", "age_years", "turnover",
@@ -66,6 +67,7 @@ def advice_view(result: Advice, lang: str, *, steps: list[dict[str, Any]] | None
         "lead_points": recommended["score"] - (runner_up["score"] if runner_up else 0),
         "answer_summary": answer_summary(steps, answers) if steps is not None and answers is not None else [],
         "step_of": step_numbers(steps) if steps is not None else {},
+        "failed_plugins": failed_plugins_view(result.failed_plugins),
         "made_on": datetime.now(UTC),
     }
 
