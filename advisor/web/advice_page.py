@@ -15,15 +15,9 @@ from typing import Any
 
 from ..api.views import forms_by_id
 from ..combine import Combination
+from ..extension import get_advisor
 from ..model import Advice, Alternative
 from .plugin_failures import failed_plugins_view
-
-SITUATION_FACTS = frozenset({
-    "scope", "horizon", "change_type", "domains", "partners", "current_form", "age_years", "turnover",
-    "key_people", "funding_risk", "trust", "goal_consensus",
-})
-"""Questions that describe the situation rather than a choice the collaboration makes itself: what
-would change the advice names them last (a manager cannot decide to have 25 partners instead of 6)."""
 
 ALTERNATIVES_PER_FORM = 3
 
@@ -97,8 +91,11 @@ def answer_summary(steps: Iterable[Mapping[str, Any]], answers: Mapping[str, Any
 
 
 def preferred_order(question_id: str) -> int:
-    """What would change the advice searches answers a manager can change first."""
-    return 1 if question_id in SITUATION_FACTS else 0
+    """What would change the advice searches answers a manager can change first: a question its
+    pack marks ``situation = true`` describes the situation (a manager cannot decide to have 25
+    partners instead of 6), so it comes last."""
+    question = get_advisor().engine.questions.get(question_id)
+    return 1 if question is not None and question.situation else 0
 
 
 def alternatives_by_form(alternatives: Iterable[Alternative], forms: Mapping[str, Mapping[str, Any]]
