@@ -7,8 +7,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from advisor.cases import load_cases
 from tests.conftest import MINI_PACKS, ROOT
+from tests.test_browser_pages import NEAR_TIE
 from tests.test_web_advice import text_of
 from tests.web_support import fill_all_steps
 
@@ -16,54 +16,7 @@ FACT_NOTE = "(This describes your situation more than a choice you make.)"
 # The questions the advice page used to list itself (advisor/web/advice_page.py, SITUATION_FACTS).
 CORE_FACTS = {"scope", "horizon", "change_type", "domains", "partners", "current_form", "age_years",
               "turnover", "key_people", "funding_risk", "trust", "goal_consensus"}
-NEAR_TIE = next(dict(case.answers) for path in sorted((ROOT / "tests" / "cases").glob("*.toml"))
-                for case in load_cases(path) if case.id == "near-tie-grant-funded-ongoing-task")
-DEMO_PACK = """
-[pack]
-id = "demo"
-version = "1.0.0"
-title = { nl = "Demo", en = "Demo" }
-
-[[steps]]
-id = "demo"
-order = 50
-title = { nl = "Demo", en = "Demo" }
-
-[[questions]]
-id = "demo.rooted"
-step = "demo"
-kind = "choice"
-situation = true
-text = { nl = "Zit het werk vast aan een wet?", en = "Is the work bound by an act?" }
-options = [
-  { id = "no", label = { nl = "Nee", en = "No" } },
-  { id = "yes", label = { nl = "Ja", en = "Yes" } },
-]
-
-[[questions]]
-id = "demo.chosen"
-step = "demo"
-kind = "choice"
-text = { nl = "Spreken jullie een vaste overlegvorm af?", en = "Do you agree on a fixed way of meeting?" }
-options = [
-  { id = "no", label = { nl = "Nee", en = "No" } },
-  { id = "yes", label = { nl = "Ja", en = "Yes" } },
-]
-
-[[rules]]
-id = "rooted"
-when = { "demo.rooted" = "yes" }
-contributions = { program = 5 }
-because = { nl = "Wettelijk", en = "By law" }
-source = "test"
-
-[[rules]]
-id = "chosen"
-when = { "demo.chosen" = "yes" }
-contributions = { program = 5 }
-because = { nl = "Afgesproken", en = "Agreed" }
-source = "test"
-"""
+DEMO_PLUGINS = ROOT / "tests" / "packs" / "situation"
 
 
 def alternatives_on_the_page(client) -> list[str]:
@@ -72,8 +25,8 @@ def alternatives_on_the_page(client) -> list[str]:
     return [text_of(item).strip() for item in re.findall(r'<li class="alternative[^"]*">(.*?)</li>', page, re.S)]
 
 
-def test_a_plugin_pack_marks_its_own_question_as_a_fact_of_the_situation(make_app, write_pack):
-    app = make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(write_pack("demo.toml", DEMO_PACK)))
+def test_a_plugin_pack_marks_its_own_question_as_a_fact_of_the_situation(make_app):
+    app = make_app(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(DEMO_PLUGINS))
     client = app.test_client()
     client.get("/language/en")
     fill_all_steps(client, "en")          # the first option everywhere: informal, program close behind
