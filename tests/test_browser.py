@@ -66,15 +66,16 @@ def browser():
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """`app` on 127.0.0.1 (a free port) in a thread; yields its base URL, shut down after."""
+def serving(app, ssl_context: tuple[str, str] | None = None) -> Iterator[str]:
+    """`app` (any WSGI app) on 127.0.0.1 (a free port) in a thread, over HTTPS with a
+    ``(cert, key)`` `ssl_context`; yields its base URL, shut down after."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
