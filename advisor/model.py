@@ -66,6 +66,9 @@ class Question:
     max: int | None = None
     step: str | None = None
     order: int = 0
+    situation: bool = False
+    """The answer describes the situation (how many partners, how long it runs), not something the
+    collaboration decides for itself: what would change the advice names such answers last."""
 
     def option_ids(self) -> tuple[str, ...]:
         return tuple([option.id for option in self.options])

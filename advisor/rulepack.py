@@ -145,6 +145,9 @@ class QuestionSchema(Schema):
     text = Text(required=True)
     help = Text()
     required = fields.Boolean(load_default=False)
+    situation = fields.Boolean(load_default=False, metadata={"description": (
+        "True when the answer describes the situation (the partners, the time it runs), not a choice "
+        "the collaboration makes: what would change the advice names it last.")})
     step = fields.String()
     order = fields.Integer(strict=True)
     options = fields.List(fields.Nested(OptionSchema))
@@ -808,7 +811,7 @@ def _step(entry: Mapping[str, Any], index: int) -> Step:
 def _question(entry: Mapping[str, Any], index: int) -> Question:
     return Question(
         id=entry["id"], kind=entry["kind"], text=entry["text"], help=entry.get("help", {}),
-        required=entry["required"],
+        required=entry["required"], situation=entry["situation"],
         options=tuple(Option(id=o["id"], label=o["label"]) for o in entry.get("options", [])),
         min=entry.get("min"), max=entry.get("max"), step=entry.get("step"),
         order=entry.get("order", index),
