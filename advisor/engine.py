@@ -265,8 +265,9 @@ class Engine:
                 points = item.contributions
                 if type(points) is not MappingProxyType:  # a plugin's own dict: keep a copy
                     points = dict(points)
-                add(new_item(item.rule, plugin, points, localize(item.because, lang), item.source,
-                             triggers(item.reads)))
+                because = item.because
+                add(new_item(item.rule, plugin, points, because[lang] if lang in because else localize(because, lang),
+                             item.source, triggers(item.reads)))
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
@@ -346,7 +347,19 @@ class Engine:
         """Only the recommended form and the scores: the cheap part of an advice, for what-ifs.
         A search passes one `budget` for all its calls (``budget.exceeded`` tells it to stop)."""
         _, totals = self._score(MappingProxyType(answers), [], budget or self.new_budget())
-        return self._choose(self._rank(totals))[0], totals
+        return self._winner(totals), totals
+
+    def _winner(self, totals: Mapping[str, float]) -> str:
+        """``_choose(_rank(totals))[0]`` without building the ranking: the lightest form within
+        the tie margin of the best (rounded) score, the higher score first among equal orders."""
+        rounded = {form_id: round(score, 6) for form_id, score in totals.items()}
+        best = max(rounded.values())
+        limit = self.tie_margin + 1e-9
+        near = [form_id for form_id, score in rounded.items() if best - score <= limit]
+        if len(near) == 1:
+            return near[0]
+        forms = self.forms
+        return min(near, key=lambda form_id: (forms[form_id].order, -rounded[form_id]))
 
     def _score(
         self, answers: Mapping[str, Any], failures: list[PluginFailure], budget: TimeBudget
