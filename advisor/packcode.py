@@ -110,13 +110,14 @@ def key(*parts: str) -> str:
 
 
 class RuleCode:
-    """One scoring rule as the generator needs it."""
+    """One scoring rule as the generator needs it: its test, whether it is dated, its points."""
 
-    __slots__ = ("expr", "dated")
+    __slots__ = ("expr", "dated", "points")
 
-    def __init__(self, expr: str, dated: bool) -> None:
+    def __init__(self, expr: str, dated: bool, points: Mapping[str, float]) -> None:
         self.expr = expr
         self.dated = dated
+        self.points = points
 
 
 def generate(
@@ -136,15 +137,21 @@ def generate(
         f"CONDITION_READS = {tuple(condition_reads)!r}",
         "",
         "",
-        "def score(a, day):",
-        '    """The contributions of the rules that hold, in the pack\'s order."""',
+        "def score(a, day, T):",
+        '    """The contributions of the rules that hold, in the pack\'s order; their points are',
+        "    added to the totals T in that order too (as the engine would add them).\"\"\"",
     ]
+    forms = list(dict.fromkeys(form_id for rule in rules for form_id in rule.points))
+    total = {form_id: f"t{number}" for number, form_id in enumerate(forms)}
     lines += _prelude([rule.expr for rule in rules], question_of)
+    lines += [f"    {total[form_id]} = T[{form_id!r}]" for form_id in forms]
     lines += ["    fired = []", "    add = fired.append"]
     for index, rule in enumerate(rules):
         test = rule.expr if not rule.dated else f"{rule.expr} and _in_force(day, *D[{index}])"
         lines += [f"    if {test}:", f"        add(R[{index}])"]
-    lines += ["    return fired", ""]
+        lines += [f"        {total[form_id]} += {float(points)!r}" for form_id, points in rule.points.items()]
+    lines += [f"    T[{form_id!r}] = {total[form_id]}" for form_id in forms]
+    lines += ["    return fired", "", "", f"FORMS = {tuple(forms)!r}", ""]
 
     def function(name: str, expr: str) -> None:
         lines.extend(["", f"def {name}(a):"])

@@ -541,7 +541,7 @@ def _untested(_: Mapping[str, Any]) -> bool:
     raise TypeError("a compiled rule is tested by its pack's score function")
 
 
-def _no_rules(answers: Answers, day: date | None) -> list[Contribution]:
+def _no_rules(answers: Answers, day: date | None, totals: dict[str, float]) -> list[Contribution]:
     return []
 
 
@@ -632,8 +632,9 @@ class RulePack:
         self.cache: packcode.PackCache | None = None
         """Where the compiled module is kept between starts (None: compiled at every start)."""
         self._rules: list[_CompiledRule] = []
-        self._score: Callable[[Answers, date | None], list[Contribution]] = _no_rules
+        self._score: Callable[[Answers, date | None, dict[str, float]], list[Contribution]] = _no_rules
         """The generated ``score`` function: the contributions of the rules that hold, in order."""
+        self._forms_scored: tuple[str, ...] = ()
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
         self._dated = False
@@ -744,7 +745,8 @@ class RulePack:
             if condition is None:
                 continue
             rules.append(packcode.RuleCode(str(condition.expr),
-                                           bool(entry.get("valid_from") or entry.get("valid_until"))))
+                                           bool(entry.get("valid_from") or entry.get("valid_until")),
+                                           entry["contributions"]))
             rule_reads.append(condition.reads)
         risks = []
         risk_reads = []
@@ -832,6 +834,7 @@ class RulePack:
             ))
         self._rules = rules
         self._score = namespace["score"]
+        self._forms_scored = namespace["FORMS"]
         self._risks, self._conditions = risks, conditions
         self._dated = any(e.get("valid_from") or e.get("valid_until") for e in rule_entries + risk_entries)
 
@@ -857,7 +860,15 @@ class RulePack:
 
     @hookimpl
     def score_forms(self, answers: Answers) -> list[Contribution]:
-        return self._score(answers, evaluation_date() if self._dated else None)
+        return self._score(answers, evaluation_date() if self._dated else None, dict.fromkeys(self._forms_scored, 0.0))
+
+    def score_into(self, answers: Answers, totals: dict[str, float]) -> list[Contribution]:
+        """:meth:`score_forms`, adding the points of the rules that hold to `totals` on the way.
+
+        Not a hook: the engine's fast path for rule packs, so it need not add every
+        contribution's points itself. `totals` must have every form this pack scores; it is
+        changed only when the pack's code returns."""
+        return self._score(answers, evaluation_date() if self._dated else None, totals)
 
     @hookimpl
     def assess_risks(self, answers: Answers, recommended: str) -> list[RiskFinding]:
