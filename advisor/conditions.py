@@ -112,11 +112,12 @@ def compile_condition(
 
 
 def compile_entry(
-    key: str, value: Any, questions: Mapping[str, Question], forms: Mapping[str, Form], *, path: str
+    key: str, value: Any, questions: Mapping[str, Question], forms: Mapping[str, Form], *, path: str,
+    source: Source | None = None,
 ) -> Condition:
     """One entry of a risk's or condition's ``when`` table on its own: a test of one question, or
     of the recommended form (``all``/``any``/``not`` are for the caller to combine)."""
-    return _Compiler(questions, forms, allow_advice=True).entry(key, value, path)
+    return _Compiler(questions, forms, allow_advice=True, source=source).entry(key, value, path)
 
 
 class _Compiler:

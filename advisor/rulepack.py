@@ -48,7 +48,7 @@ from .model import (
 )
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
-from .unchecked import OpenTest, all_of, any_of, compile_open
+from .unchecked import OpenTest, open_expression
 from .validity import evaluation_date, in_force
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
@@ -750,6 +750,7 @@ class RulePack:
             rule_reads.append(condition.reads)
         risks = []
         risk_reads = []
+        opens: list[str] = []
         for index, entry in enumerate(data["risks"]):
             condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems,
                                       allow_advice=True, source=src)
@@ -761,6 +762,10 @@ class RulePack:
             if condition is None or None in reasons:
                 continue
             risks.append((str(condition.expr), [str(reason.expr) for reason in reasons if reason]))
+            opened = open_expression(entry.get("when"), questions, forms, src)
+            if entry.get("reasons"):
+                opened = f"_and3({opened}, _or3({', '.join(open_expression(r['when'], questions, forms, src) for r in entry['reasons'])}))"
+            opens.append(opened)
             risk_reads.append((condition.reads, tuple(reason.reads for reason in reasons if reason)))
         conditions = []
         condition_reads = []
@@ -779,7 +784,7 @@ class RulePack:
         if problems:
             raise PackError(self.file, problems[0].message, problems=problems)
         return packcode.generate(self.id, src.constants, src.names, rules, rule_reads, risks, risk_reads,
-                                 conditions, condition_reads)
+                                 conditions, condition_reads, opens)
 
     def _install(self, code: Any, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
         """Bind the compiled module to this pack's contributions and texts and use it."""
@@ -806,17 +811,13 @@ class RulePack:
                                        valid_from, valid_until))
         namespace["R"], namespace["D"] = tuple(contributions), namespace_dates
         risks = []
-        for entry, (test, reason_tests), (reads, reasons_reads) in zip(
-                risk_entries, namespace["RISKS"], namespace["RISK_READS"], strict=True):
+        for entry, (test, reason_tests), (reads, reasons_reads), open_test in zip(
+                risk_entries, namespace["RISKS"], namespace["RISK_READS"], namespace["OPEN"], strict=True):
             compiled_reasons = tuple(
                 _CompiledReason(Condition(test=reason_test, reads=reason_reads), reason["why"])
                 for reason_test, reason_reads, reason in zip(
                     reason_tests, reasons_reads, entry.get("reasons", ()), strict=True)
             )
-            open_test = compile_open(entry.get("when"), questions, forms)
-            if compiled_reasons:
-                open_test = all_of([open_test, any_of([
-                    compile_open(reason["when"], questions, forms) for reason in entry["reasons"]])])
             all_reads = tuple(dict.fromkeys([*reads, *(q for r in compiled_reasons for q in r.condition.reads)]))
             risks.append(_CompiledRisk(Condition(test=test, reads=reads), RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],

@@ -19,6 +19,7 @@ from advisor import hookimpl
 from advisor.conditions import RECOMMENDED, compile_condition
 from advisor.model import Option, Question
 from advisor.rulepack import RulePack
+from advisor.unchecked import all_of, any_of, compile_open
 from tests.conftest import MINI_PACKS, ROOT
 from tests.engine_results import results
 
@@ -71,6 +72,29 @@ def _uncompiled(pack: RulePack, engine, answers: dict) -> tuple[list[str], list[
     return rules, risks, conditions
 
 
+def _uncompiled_open(pack: RulePack, engine, answers: dict, fired: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """The not-checked risks by advisor.unchecked's closures (no codegen)."""
+    questions, forms = engine.questions, engine.forms
+    context = {**answers, RECOMMENDED: engine.recommend(answers)[0]}
+    found = []
+    for entry in pack.data["risks"]:
+        if entry["id"] in fired:
+            continue
+        test = compile_open(entry.get("when"), questions, forms)
+        if entry.get("reasons"):
+            test = all_of([test, any_of([compile_open(r["when"], questions, forms) for r in entry["reasons"]])])
+        result = test(context)
+        if isinstance(result, frozenset):
+            reads = [q for q in (*_reads(entry.get("when"), questions, forms),
+                                 *(q for r in entry.get("reasons", ()) for q in _reads(r["when"], questions, forms)))]
+            found.append((entry["id"], tuple(q for q in dict.fromkeys(reads) if q in result)))
+    return found
+
+
+def _reads(when, questions, forms) -> tuple[str, ...]:
+    return compile_condition(when, questions, forms, allow_advice=True).reads
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_code_agrees_with_the_uncompiled_conditions(make_app, tmp_path, seed):
     """Generated packs mix every kind of test (choice, multi, numbers, all/any/not, recommended):
@@ -97,6 +121,7 @@ def test_generated_code_agrees_with_the_uncompiled_conditions(make_app, tmp_path
                     totals[form_id] += points
             assert [f.id for f in pack.assess_risks(view, recommended)] == risks
             assert [c.id for c in pack.success_conditions(recommended, view)] == conditions
+            assert pack.unchecked_risks(view, recommended, risks) == _uncompiled_open(pack, engine, answers, risks)
         assert engine.recommend(answers)[1] == totals
 
 
@@ -274,19 +299,20 @@ def test_hostile_ids_and_texts_stay_data_in_the_generated_source(make_app, write
         "scope-cases"]
     assert not (tmp_path / "PWNED").exists()
     allowed = {"a", "day", "T", "fired", "add", "R", "D", "_M", "_compare", "_in_force", "frozenset", "dict", "len",
-               "score", "RULE_READS", "RISK_READS", "CONDITION_READS", "RISKS", "CONDITIONS", "FORMS"}
+               "score", "RULE_READS", "RISK_READS", "CONDITION_READS", "RISKS", "CONDITIONS", "FORMS", "OPEN",
+               "_and3", "_or3", "_not3"}
     for path in cache_files(cache, ".py"):
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
                 assert node.id in allowed or node.id[0] in "vKt" and node.id[1:].isdigit() or node.id.startswith(
-                    ("risk_", "condition_")), node.id
+                    ("risk_", "condition_", "open_")), node.id
             assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Lambda, ast.ClassDef))
             if isinstance(node, ast.Call):   # only the helpers, constructors and the few methods used
                 name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
                 assert name in {"frozenset", "dict", "len", "add", "_compare", "_in_force", "get", "isdisjoint",
-                                "issubset"}, name
+                                "issubset", "_and3", "_or3", "_not3"}, name
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert "__import__" not in node.value or node.value in (HOSTILE_ID, HOSTILE_OPTION), node.value
         assert "getcwd" not in source and "SystemExit" not in source   # texts never enter the source
