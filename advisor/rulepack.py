@@ -899,7 +899,7 @@ class RulePack:
         found = []
         answered = context.keys()
         for risk in self._risks:
-            if risk.finding.id in fired or answered >= risk.needs or not risk.in_force(day):
+            if risk.finding.id in fired or answered >= risk.needs or (day is not None and not risk.in_force(day)):
                 continue  # with every question it reads answered, the two readings agree
             result = risk.open(context)
             if isinstance(result, frozenset):
