@@ -1,8 +1,10 @@
-"""Conditions over answers, written as data in rule packs and compiled once into closures.
+"""Conditions over answers, written as data in rule packs and compiled once.
 
 A ``when`` table is never evaluated as code. It is checked against the loaded questions when
 the pack loads (so a typo is a start-up error naming the field) and compiled into small
-closures, so an advice costs a few function calls per rule and no parsing.
+closures and, given a :class:`Source`, into a Python expression over numbered locals, which
+advisor.packcode turns into one generated function per pack. The closures stay the reference
+reading (the authoring tools and the tests compare the generated code with them).
 """
 
 from __future__ import annotations
