@@ -157,8 +157,12 @@ class Trigger:
     answer_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ExplanationItem:
+    """One rule that fired. Not frozen, unlike the rest of the model: the engine makes one per
+    fired rule (thousands with large packs) and a frozen dataclass costs several times more to
+    make; treat it as read-only all the same."""
+
     rule: str
     pack: str
     contributions: Mapping[str, float]
@@ -167,8 +171,11 @@ class ExplanationItem:
     triggers: tuple[Trigger, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RiskItem:
+    """A risk that fired, as the advice shows it (not frozen for speed, like ExplanationItem;
+    read-only all the same)."""
+
     id: str
     severity: str
     title: str
