@@ -85,7 +85,7 @@ def cookies_for_a_frame(response: flask.Response) -> flask.Response:
     """Over HTTPS an embedded page's cookies (the language) must be ``SameSite=None; Secure``:
     inside another site's frame the browser sends no Lax cookie. The session cookie is set
     later, by ``advisor.sessions``, the same way."""
-    if not (is_embedded() and request.is_secure):
+    if not (is_embed_path(request.path) and request.is_secure):  # a hook runs in a request
         return response
     cookies = response.headers.getlist("Set-Cookie")
     if cookies:
