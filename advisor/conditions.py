@@ -1,8 +1,10 @@
-"""Conditions over answers, written as data in rule packs and compiled once into closures.
+"""Conditions over answers, written as data in rule packs and compiled once.
 
 A ``when`` table is never evaluated as code. It is checked against the loaded questions when
 the pack loads (so a typo is a start-up error naming the field) and compiled into small
-closures, so an advice costs a few function calls per rule and no parsing.
+closures and, given a :class:`Source`, into a Python expression over numbered locals, which
+advisor.packcode turns into one generated function per pack. The closures stay the reference
+reading (the authoring tools and the tests compare the generated code with them).
 """
 
 from __future__ import annotations
@@ -46,13 +48,48 @@ class Condition:
     reads: tuple[str, ...]
     guard: tuple[str, frozenset[str]] | None = None
     residual: Callable[[Context], bool] | None = None
+    expr: str | None = None
+    """The same test as Python source (see :class:`Source`), when the compiler was given one."""
+
+
+class Source:
+    """What generated source needs besides an expression: a local per question it reads and
+    module-level constants. Input text enters the source only as ``repr`` literals: question
+    ids in the prelude, option and form ids in constants; names are numbered, never derived
+    from ids, so a hostile id cannot inject code."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        """Question id (or ``@recommended``) to the local variable holding its answer."""
+        self.constants: dict[str, str] = {}
+        """A constant's source (``frozenset((...))``) to its module-level name."""
+
+    def local(self, qid: str) -> str:
+        name = self.names.get(qid)
+        if name is None:
+            name = self.names[qid] = f"v{len(self.names)}"
+        return name
+
+    def constant(self, source: str) -> str:
+        name = self.constants.get(source)
+        if name is None:
+            name = self.constants[source] = f"K{len(self.constants)}"
+        return name
+
+    def options(self, ids: frozenset[str]) -> str:
+        """A frozenset constant of option or form ids, in a stable order."""
+        return self.constant(f"frozenset({tuple(sorted(ids))!r})")
+
+    def prelude(self, reads: Any, indent: str = "    ", context: str = "a") -> list[str]:
+        """Lines binding each local of `reads` to its answer (``_M``: not answered)."""
+        return [f"{indent}{self.local(qid)} = {context}.get({qid!r}, _M)" for qid in reads]
 
 
 def always(_: Context) -> bool:
     return True
 
 
-TRUE = Condition(test=always, reads=())
+TRUE = Condition(test=always, reads=(), expr="True")
 
 
 def compile_condition(
@@ -62,33 +99,45 @@ def compile_condition(
     *,
     allow_advice: bool,
     path: str = "when",
+    source: Source | None = None,
 ) -> Condition:
-    """Check `when` against the questions and forms and compile it.
+    """Check `when` against the questions and forms and compile it; with `source`, the
+    condition also carries its test as a Python expression (``expr``) over that source's locals.
 
     Raises :class:`ConditionError` naming the field, e.g.
     ``when.horizon: unknown option 'forever' (known: months, years, permanent)``.
     """
     if when is None:
         return TRUE
-    compiler = _Compiler(questions, forms, allow_advice)
+    compiler = _Compiler(questions, forms, allow_advice, source)
     return compiler.table(when, path)
 
 
 def compile_entry(
-    key: str, value: Any, questions: Mapping[str, Question], forms: Mapping[str, Form], *, path: str
+    key: str, value: Any, questions: Mapping[str, Question], forms: Mapping[str, Form], *, path: str,
+    source: Source | None = None,
 ) -> Condition:
     """One entry of a risk's or condition's ``when`` table on its own: a test of one question, or
     of the recommended form (``all``/``any``/``not`` are for the caller to combine)."""
-    return _Compiler(questions, forms, allow_advice=True).entry(key, value, path)
+    return _Compiler(questions, forms, allow_advice=True, source=source).entry(key, value, path)
 
 
 class _Compiler:
     def __init__(
-        self, questions: Mapping[str, Question], forms: Mapping[str, Form], allow_advice: bool
+        self, questions: Mapping[str, Question], forms: Mapping[str, Form], allow_advice: bool,
+        source: Source | None = None,
     ) -> None:
         self.questions = questions
         self.forms = forms
         self.allow_advice = allow_advice
+        self.source = source
+
+    def expr(self, template: str, qid: str | None = None, options: frozenset[str] | None = None) -> str | None:
+        """`template` with ``{v}`` the question's local and ``{k}`` the options' constant."""
+        src = self.source
+        if src is None:
+            return None
+        return template.format(v=src.local(qid) if qid else "", k=src.options(options) if options else "")
 
     def table(self, when: Any, path: str, depth: int = 0) -> Condition:
         if depth > MAX_NESTING:
@@ -99,18 +148,20 @@ class _Compiler:
         if not when:
             raise ConditionError(path, "is empty; leave it out to mean 'always'")
         parts = [self.entry(key, value, f"{path}.{key}", depth) for key, value in when.items()]
-        return _all_of(parts)
+        return _all_of(parts, self.source is not None)
 
     def entry(self, key: str, value: Any, path: str, depth: int = 0) -> Condition:
         if key == "all" or key == "any":
             if not isinstance(value, list) or not value:
                 raise ConditionError(path, "must be a non-empty list of tables")
             parts = [self.table(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
-            return _all_of(parts) if key == "all" else _any_of(parts)
+            with_expr = self.source is not None
+            return _all_of(parts, with_expr) if key == "all" else _any_of(parts, with_expr)
         if key == "not":
             inner = self.table(value, path, depth + 1)
             inner_test = inner.test
-            return Condition(test=lambda ctx: not inner_test(ctx), reads=inner.reads)
+            expr = f"(not {inner.expr})" if inner.expr is not None else None
+            return Condition(test=lambda ctx: not inner_test(ctx), reads=inner.reads, expr=expr)
         if key == "recommended":
             return self.recommended(value, path)
         question = self.questions.get(key)
@@ -124,7 +175,8 @@ class _Compiler:
         if isinstance(value, Mapping):
             return self.compare_form(value, path)
         wanted = frozenset(self.form_ids(value, path))
-        return Condition(test=lambda ctx: ctx.get(RECOMMENDED) in wanted, reads=())
+        return Condition(test=lambda ctx: ctx.get(RECOMMENDED) in wanted, reads=(),
+                         expr=self.expr("({v} in {k})", RECOMMENDED, wanted))
 
     def compare_form(self, value: Mapping[str, Any], path: str) -> Condition:
         if len(value) != 1 or next(iter(value)) not in ("heavier_than", "lighter_than"):
@@ -142,7 +194,12 @@ class _Compiler:
                 return False
             return mine > theirs if heavier else mine < theirs
 
-        return Condition(test=test, reads=(question_id,))
+        expr = None
+        if self.source is not None:
+            order_name = self.source.constant(f"dict({sorted(order.items())!r})")
+            expr = (f"_compare({order_name}, {self.source.local(RECOMMENDED)}, "
+                    f"{self.source.local(question_id)}, {heavier!r})")
+        return Condition(test=test, reads=(question_id,), expr=expr)
 
     def form_ids(self, value: Any, path: str) -> list[str]:
         ids = [value] if isinstance(value, str) else value
@@ -168,7 +225,7 @@ class _Compiler:
                     raise ConditionError(op_path, "must be true or false")
                 parts.append(
                     Condition(test=(lambda ctx: qid in ctx) if arg else (lambda ctx: qid not in ctx),
-                              reads=(qid,))
+                              reads=(qid,), expr=self.expr("({v} is not _M)" if arg else "({v} is _M)", qid))
                 )
             elif op in ("any", "all"):
                 parts.append(self.contains(question, op, arg, op_path))
@@ -180,7 +237,7 @@ class _Compiler:
                 raise ConditionError(
                     op_path, "unknown test (known: answered, any, all, at_least, at_most, min, max)"
                 )
-        return _all_of(parts)
+        return _all_of(parts, self.source is not None)
 
     def options(self, question: Question, value: Any, path: str) -> frozenset[str]:
         if question.kind == "integer":
@@ -199,9 +256,11 @@ class _Compiler:
         qid = question.id
         if question.kind == "multi":
             return Condition(
-                test=lambda ctx: not wanted.isdisjoint(ctx.get(qid, ())), reads=(qid,)
+                test=lambda ctx: not wanted.isdisjoint(ctx.get(qid, ())), reads=(qid,),
+                expr=self.expr("({v} is not _M and not {k}.isdisjoint({v}))", qid, wanted),
             )
-        return Condition(test=lambda ctx: ctx.get(qid) in wanted, reads=(qid,), guard=(qid, wanted))
+        return Condition(test=lambda ctx: ctx.get(qid) in wanted, reads=(qid,), guard=(qid, wanted),
+                         expr=self.expr("({v} in {k})", qid, wanted))
 
     def contains(self, question: Question, op: str, arg: Any, path: str) -> Condition:
         wanted = self.options(question, arg, path)
@@ -210,7 +269,8 @@ class _Compiler:
             return self.one_of(question, sorted(wanted), path)
         if question.kind != "multi":
             raise ConditionError(path, f"'all' needs a multi question; '{qid}' is {question.kind}")
-        return Condition(test=lambda ctx: wanted.issubset(ctx.get(qid, ())), reads=(qid,))
+        return Condition(test=lambda ctx: wanted.issubset(ctx.get(qid, ())), reads=(qid,),
+                         expr=self.expr("({v} is not _M and {k}.issubset({v}))", qid, wanted))
 
     def count(self, question: Question, op: str, arg: Any, path: str) -> Condition:
         qid = question.id
@@ -219,8 +279,10 @@ class _Compiler:
         if not _is_int(arg) or arg < 0:
             raise ConditionError(path, "must be a whole number of 0 or more")
         if op == "at_least":
-            return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) >= arg, reads=(qid,))
-        return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) <= arg, reads=(qid,))
+            return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) >= arg, reads=(qid,),
+                             expr=self.expr(f"({{v}} is not _M and len({{v}}) >= {int(arg)!r})", qid))
+        return Condition(test=lambda ctx: qid in ctx and len(ctx[qid]) <= arg, reads=(qid,),
+                         expr=self.expr(f"({{v}} is not _M and len({{v}}) <= {int(arg)!r})", qid))
 
     def bound(self, question: Question, op: str, arg: Any, path: str) -> Condition:
         qid = question.id
@@ -232,8 +294,10 @@ class _Compiler:
         if (low is not None and arg < low) or (high is not None and arg > high):
             raise ConditionError(path, f"{arg} lies outside the question's range {low}–{high}")
         if op == "min":
-            return Condition(test=lambda ctx: qid in ctx and ctx[qid] >= arg, reads=(qid,))
-        return Condition(test=lambda ctx: qid in ctx and ctx[qid] <= arg, reads=(qid,))
+            return Condition(test=lambda ctx: qid in ctx and ctx[qid] >= arg, reads=(qid,),
+                             expr=self.expr(f"({{v}} is not _M and {{v}} >= {int(arg)!r})", qid))
+        return Condition(test=lambda ctx: qid in ctx and ctx[qid] <= arg, reads=(qid,),
+                         expr=self.expr(f"({{v}} is not _M and {{v}} <= {int(arg)!r})", qid))
 
 
 def _shorten(path: str, keep: int = 60) -> str:
@@ -252,23 +316,31 @@ def _reads(parts: list[Condition]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(qid for part in parts for qid in part.reads))
 
 
-def _all_of(parts: list[Condition]) -> Condition:
+def _joined(parts: list[Condition], word: str, with_expr: bool) -> str | None:
+    """The parts' expressions joined by ``and``/``or``, in order (so it short-circuits alike)."""
+    return f"({f' {word} '.join(str(part.expr) for part in parts)})" if with_expr else None
+
+
+def _all_of(parts: list[Condition], with_expr: bool = False) -> Condition:
     if len(parts) == 1:
         return parts[0]
     test = _conjunction([part.test for part in parts])
+    expr = _joined(parts, "and", with_expr)
     guarded = next((part for part in parts if part.guard), None)
     if guarded is None:
-        return Condition(test=test, reads=_reads(parts))
+        return Condition(test=test, reads=_reads(parts), expr=expr)
     rest = [part.test for part in parts if part is not guarded]
     if guarded.residual is not None:
         rest.insert(0, guarded.residual)
-    return Condition(test=test, reads=_reads(parts), guard=guarded.guard, residual=_conjunction(rest) if rest else None)
+    return Condition(test=test, reads=_reads(parts), guard=guarded.guard,
+                     residual=_conjunction(rest) if rest else None, expr=expr)
 
 
-def _any_of(parts: list[Condition]) -> Condition:
+def _any_of(parts: list[Condition], with_expr: bool = False) -> Condition:
     if len(parts) == 1:
         return parts[0]
-    return Condition(test=_disjunction([part.test for part in parts]), reads=_reads(parts))
+    return Condition(test=_disjunction([part.test for part in parts]), reads=_reads(parts),
+                     expr=_joined(parts, "or", with_expr))
 
 
 Test = Callable[[Context], bool]

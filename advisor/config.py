@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "PLUGIN_ERRORS": "stop",  # "skip": start without a broken directory plugin, health degraded
     "PLUGINS_TRACE": False,
     "RULES_MAX_PER_PACK": 10_000,  # rules in one TOML pack; 0: no limit (see README "Limits")
+    "COMPILED_PACKS_DIR": None,  # None: <instance>/compiled-packs; False: compile at every start
     # The advice
     "TIE_MARGIN": 1.0,
     "ADVICE_TIME_BUDGET_MS": 2000,  # per advice and per what-if search, for Python plugins' calls; 0: none

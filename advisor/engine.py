@@ -19,7 +19,7 @@ from typing import Any
 
 import pluggy
 
-from .containment import HookCaller, Impl, TimeBudget
+from .containment import CONTAINED, HookCaller, Impl, TimeBudget
 from .model import (
     SEVERITY_ORDER,
     Advice,
@@ -44,6 +44,7 @@ from .model import (
     localize,
 )
 from .plugins import LoadedPlugins, PluginInfo, PluginLoadError
+from .reasons import N_
 from .rulepack import RulePack
 from .validity import judged_on
 
@@ -112,6 +113,11 @@ class Engine:
         """Risks not checked as the advice shows them, by (risk, skipped questions, language)."""
         self.ruleset = self._fingerprint()
         self._score_impls = self._impls("score_forms")
+        self._score_plan = [
+            (impl, impl.function.__self__.score_into if _is_pack_scoring(impl) and not trace else None)
+            for impl in self._score_impls
+        ]
+        """Each scoring implementation, with a rule pack's fast path (points added by its code)."""
         self._risk_impls = self._impls("assess_risks")
         self._condition_impls = self._impls("success_conditions")
         self._hooks = HookCaller(self.forms, self.risk_definitions, self.owners, trace=trace)
@@ -206,14 +212,14 @@ class Engine:
         Raises :class:`AnswersError` listing every problem by field.
         """
         if not isinstance(answers, Mapping):
-            raise AnswersError({"answers": ["must be an object mapping question ids to answers"]})
+            raise AnswersError({"answers": [N_("must be an object mapping question ids to answers")]})
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
         for key, value in answers.items():
             field = f"answers.{key}"
             question = self.questions.get(key)
             if question is None:
-                errors[field] = ["unknown question"]
+                errors[field] = [N_("unknown question")]
                 continue
             if value is None:
                 continue
@@ -225,7 +231,7 @@ class Engine:
         if require_complete:
             for qid in self.required:
                 if qid not in clean and f"answers.{qid}" not in errors:
-                    errors[f"answers.{qid}"] = ["this question is required"]
+                    errors[f"answers.{qid}"] = [N_("this question is required")]
         if errors:
             raise AnswersError(errors)
         return clean
@@ -256,7 +262,8 @@ class Engine:
         failures: list[PluginFailure] = list(self.load_failures)
         budget = self.new_budget()
         triggers = self._trigger_lookup(answers, lang)
-        contributions, totals = self._score(view, failures, budget)
+        known_triggers = triggers.known  # type: ignore[attr-defined]
+        contributions, totals = self._score(view, failures, budget, answers)
         explanation = []
         add = explanation.append
         new_item = ExplanationItem  # positional below: this loop runs once per fired rule
@@ -265,8 +272,11 @@ class Engine:
                 points = item.contributions
                 if type(points) is not MappingProxyType:  # a plugin's own dict: keep a copy
                     points = dict(points)
-                add(new_item(item.rule, plugin, points, localize(item.because, lang), item.source,
-                             triggers(item.reads)))
+                because = item.because
+                reads = item.reads
+                found = known_triggers.get(reads) if type(reads) is tuple else None  # inlined: once per fired rule
+                add(new_item(item.rule, plugin, points, because[lang] if lang in because else localize(because, lang),
+                             item.source, found if found is not None else triggers(reads)))
         ranking = self._rank(totals)
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
@@ -345,21 +355,49 @@ class Engine:
     def recommend(self, answers: dict[str, Any], budget: TimeBudget | None = None) -> tuple[str, dict[str, float]]:
         """Only the recommended form and the scores: the cheap part of an advice, for what-ifs.
         A search passes one `budget` for all its calls (``budget.exceeded`` tells it to stop)."""
-        _, totals = self._score(MappingProxyType(answers), [], budget or self.new_budget())
-        return self._choose(self._rank(totals))[0], totals
+        _, totals = self._score(MappingProxyType(answers), [], budget or self.new_budget(), answers)
+        return self._winner(totals), totals
+
+    def _winner(self, totals: Mapping[str, float]) -> str:
+        """``_choose(_rank(totals))[0]`` without building the ranking: the lightest form within
+        the tie margin of the best (rounded) score, the higher score first among equal orders."""
+        rounded = {form_id: round(score, 6) for form_id, score in totals.items()}
+        best = max(rounded.values())
+        limit = self.tie_margin + 1e-9
+        near = [form_id for form_id, score in rounded.items() if best - score <= limit]
+        if len(near) == 1:
+            return near[0]
+        forms = self.forms
+        return min(near, key=lambda form_id: (forms[form_id].order, -rounded[form_id]))
 
     def _score(
-        self, answers: Mapping[str, Any], failures: list[PluginFailure], budget: TimeBudget
+        self, answers: Mapping[str, Any], failures: list[PluginFailure], budget: TimeBudget,
+        plain: Mapping[str, Any] | None = None,
     ) -> tuple[list[tuple[str, Sequence[Contribution]]], dict[str, float]]:
-        contributions = self._hooks.call(
-            self._score_impls, "score_forms", Contribution, failures, budget,
-            answers=answers, questions=self.questions_view,
-        )
+        """Every plugin's contributions and the totals. `plain`: the dict behind the read-only
+        `answers`, for the rule packs' generated code (ours, it only reads; a dict is faster)."""
+        plain = answers if plain is None else plain
         totals = dict.fromkeys(self.forms, 0.0)
-        for _, items in contributions:
-            for item in items:
-                for form_id, points in item.contributions.items():
-                    totals[form_id] += points
+        contributions: list[tuple[str, Sequence[Contribution]]] = []
+        for impl, score_into in self._score_plan:
+            if score_into is not None:  # a rule pack: its compiled code adds its points itself
+                try:
+                    items = score_into(plain, totals)
+                except CONTAINED as exc:  # never expected of generated code, contained all the same
+                    self._hooks._failed(impl.plugin, "score_forms", f"{type(exc).__name__}: {exc}", failures,
+                                        exc_info=True)
+                    continue
+                if items:
+                    contributions.append((impl.plugin, items))
+                continue
+            for plugin, items in self._hooks.call(
+                (impl,), "score_forms", Contribution, failures, budget,
+                answers=answers, questions=self.questions_view,
+            ):
+                contributions.append((plugin, items))
+                for item in items:
+                    for form_id, points in item.contributions.items():
+                        totals[form_id] += points
         return contributions, totals
 
     def _rank(self, totals: Mapping[str, float]) -> tuple[RankedForm, ...]:
@@ -418,6 +456,7 @@ class Engine:
                 return found
             return tuple([trigger(qid) for qid in reads if qid in answers])
 
+        lookup.known = by_reads  # type: ignore[attr-defined]  # for the engine's inlined look-up
         return lookup
 
     def _new_trigger(self, qid: str, value: Any, lang: str) -> Trigger:
@@ -447,6 +486,11 @@ def unknown_step(question_id: str, step: str | None, steps: Mapping[str, Any]) -
     return f"question '{question_id}'", f"step: unknown step '{step}' (known: {', '.join(steps)})"
 
 
+def _is_pack_scoring(impl: Impl) -> bool:
+    """Whether `impl` is a rule pack's own ``score_forms`` (not one a subclass replaced)."""
+    return impl.checked and getattr(impl.function, "__func__", None) is RulePack.score_forms
+
+
 def _severity_rank(risk: RiskItem | UncheckedRisk) -> int:
     return SEVERITY_ORDER[risk.severity]
 
@@ -469,25 +513,25 @@ def _check_answer(question: Question, value: Any, options: _OptionIndex) -> tupl
     """(problem, cleaned value) for one answer; cleaned None means 'treat as skipped'."""
     if question.kind == "choice":
         if not isinstance(value, str):
-            return "must be one option id (a string)", None
+            return N_("must be one option id (a string)"), None
         if value not in options.known:
-            return f"unknown option '{value}' (known: {', '.join(options.ids)})", None
+            return N_("unknown option '{option}' (known: {known})").format(option=value, known=", ".join(options.ids)), None
         return None, value
     if question.kind == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of option ids", None
+            return N_("must be a list of option ids"), None
         if len(value) > len(options.ids):
-            return f"lists {len(value)} options; the question has {len(options.ids)}", None
+            return N_("lists {given} options; the question has {known}").format(given=len(value), known=len(options.ids)), None
         unknown = [v for v in value if v not in options.known]
         if unknown:
-            return f"unknown option '{unknown[0]}' (known: {', '.join(options.ids)})", None
+            return N_("unknown option '{option}' (known: {known})").format(option=unknown[0], known=", ".join(options.ids)), None
         if len(set(value)) != len(value):
-            return "an option is given more than once", None
+            return N_("an option is given more than once"), None
         if not value:
-            return ("choose at least one option", None) if question.required else (None, None)
+            return (N_("choose at least one option"), None) if question.required else (None, None)
         return None, sorted(value, key=options.position.__getitem__)
     if isinstance(value, bool) or not isinstance(value, int):
-        return "must be a whole number", None
+        return N_("must be a whole number"), None
     if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
-        return f"must be between {question.min} and {question.max}", None
+        return N_("must be between {min} and {max}").format(min=question.min, max=question.max), None
     return None, value

@@ -47,6 +47,7 @@ from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
 from .header_names import add_in_one_pass, set_header
 from .limit_classes import ClassLimits, Counted
+from .reasons import N_
 
 log = logging.getLogger("advisor.limits")
 
@@ -237,9 +238,8 @@ def _refuse(scope: str, counted: Counted):
     if not request.path.startswith(API_PREFIX):
         raise TooManyRequests()
     retry_after = max(1, int(counted.reset_at - time.time()))
-    what = {"writes": "writes", "advice": "advice requests"}.get(scope, "requests")
     return problem(
-        429, "Too Many Requests", f"At most {counted.window.item} {what} from one client; try again later.",
+        429, "Too Many Requests", TOO_MANY.get(scope, TOO_MANY_REQUESTS).format(count=counted.window.item),
         headers={"Retry-After": str(retry_after)},
     )
 
@@ -283,12 +283,18 @@ def _without_password(uri: str) -> str:
     return f"{scheme}{sep}***@{host}" if at and credentials else uri
 
 
+TOO_MANY_REQUESTS = N_("At most {count} requests from one client; try again later.")
+TOO_MANY = {"writes": N_("At most {count} writes from one client; try again later."),
+            "advice": N_("At most {count} advice requests from one client; try again later.")}
+"""The 429's detail per limit class, said in the request's language."""
+
+
 def _too_many_requests(limit: RequestLimit):
     """The admin-token limit's 429 (Flask-Limiter's): problem details with Retry-After."""
     if not request.path.startswith(API_PREFIX):
         return None
     retry_after = max(1, int(limit.reset_at - time.time()))
     return problem(
-        429, "Too Many Requests", f"At most {limit.limit} requests from one client; try again later.",
+        429, "Too Many Requests", TOO_MANY_REQUESTS.format(count=limit.limit),
         headers={"Retry-After": str(retry_after)},
     )

@@ -66,6 +66,9 @@ class Question:
     max: int | None = None
     step: str | None = None
     order: int = 0
+    situation: bool = False
+    """The answer describes the situation (how many partners, how long it runs), not something the
+    collaboration decides for itself: what would change the advice names such answers last."""
 
     def option_ids(self) -> tuple[str, ...]:
         return tuple([option.id for option in self.options])
@@ -154,8 +157,12 @@ class Trigger:
     answer_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ExplanationItem:
+    """One rule that fired. Not frozen, unlike the rest of the model: the engine makes one per
+    fired rule (thousands with large packs) and a frozen dataclass costs several times more to
+    make; treat it as read-only all the same."""
+
     rule: str
     pack: str
     contributions: Mapping[str, float]
@@ -164,8 +171,11 @@ class ExplanationItem:
     triggers: tuple[Trigger, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RiskItem:
+    """A risk that fired, as the advice shows it (not frozen for speed, like ExplanationItem;
+    read-only all the same)."""
+
     id: str
     severity: str
     title: str

@@ -3,17 +3,20 @@
 Loading has two stages. ``load_pack`` reads the file and validates its shape with marshmallow
 (a missing text or a wrong type names the file, the item and the field). ``validate_rules``,
 the start-up hook, then checks the pack against everything loaded (questions and forms of other
-packs) and compiles its conditions, so evaluating a rule later is a handful of closure calls.
+packs) and compiles its conditions into generated Python (advisor.packcode): one function tests
+all rules in order, so an advice costs a few comparisons per rule. With a cache folder both
+stages are kept between starts, keyed by the pack's content.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sys
 import tomllib
 from collections.abc import Callable, Container, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -28,7 +31,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from .conditions import MAX_NESTING, RECOMMENDED, Condition, ConditionError, compile_condition
+from . import packcode
+from .conditions import MAX_NESTING, RECOMMENDED, Condition, ConditionError, Source, compile_condition
 from .hookspecs import hookimpl
 from .model import (
     LANGUAGES,
@@ -46,7 +50,7 @@ from .model import (
 )
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
-from .unchecked import OpenTest, all_of, any_of, compile_open
+from .unchecked import OpenTest, open_expression
 from .validity import evaluation_date, in_force
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
@@ -55,6 +59,8 @@ QUESTION_ID = validate.Regexp(
     error="must be lower-case letters, digits, '_' or '-', with one optional '.' namespace",
 )
 
+
+log = logging.getLogger("advisor.packs")
 
 DEFAULT_MAX_RULES = 10_000
 """Rules per pack unless ``RULES_MAX_PER_PACK`` says otherwise. Each rule costs start-up time and
@@ -145,6 +151,9 @@ class QuestionSchema(Schema):
     text = Text(required=True)
     help = Text()
     required = fields.Boolean(load_default=False)
+    situation = fields.Boolean(load_default=False, metadata={"description": (
+        "True when the answer describes the situation (the partners, the time it runs), not a choice "
+        "the collaboration makes: what would change the advice names it last.")})
     step = fields.String()
     order = fields.Integer(strict=True)
     options = fields.List(fields.Nested(OptionSchema))
@@ -297,14 +306,80 @@ def _flatten(detail: Any, prefix: str = "") -> tuple[str, str]:
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def load_pack(path: Path, display_name: str | None = None, *, max_rules: int = DEFAULT_MAX_RULES) -> RulePack:
-    """Read and shape-check one TOML pack; raises :class:`PackError` naming the file and field."""
+def load_pack(path: Path, display_name: str | None = None, *, max_rules: int = DEFAULT_MAX_RULES,
+              cache: packcode.PackCache | None = None) -> RulePack:
+    """Read and shape-check one TOML pack; raises :class:`PackError` naming the file and field.
+
+    With a `cache`, a pack read before (same bytes, same decision tables, same code) comes from
+    it without reading TOML or validating again, and compiles from it too; a pack that has a
+    problem is never cached, so its errors show at every start."""
     name = display_name or str(path)
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise PackError(name, f"cannot be read ({exc.strerror})") from None
-    return parse_pack(content, name, folder=path.parent, max_rules=max_rules)
+    if cache is None:
+        return parse_pack(content, name, folder=path.parent, max_rules=max_rules)
+    entry_key = packcode.key("pack", name, hashlib.sha256(content).hexdigest())
+    pack = _cached_pack(cache, entry_key, content, name, path.parent, max_rules)
+    if pack is None:
+        cache.misses += 1
+        pack = parse_pack(content, name, folder=path.parent, max_rules=max_rules)
+        try:
+            tables = [(file, hashlib.sha256((path.parent / file).read_bytes()).hexdigest())
+                      for file in pack.data["pack"].get("decision_tables", ())]
+        except OSError:  # a table went away since it was read: do not cache what cannot be checked
+            tables = None
+        if tables is not None:
+            cache.store_data(entry_key, {"data": pack.data, "digest": pack.digest, "origins": pack.origins,
+                                         "tables": pack.tables, "table_files": tables,
+                                         "own_rules": len(pack.data["rules"]) - len(pack.origins)})
+    else:
+        cache.hits += 1
+    pack.cache = cache
+    return pack
+
+
+def _cached_pack(cache: packcode.PackCache, entry_key: str, content: bytes, name: str, folder: Path,
+                 max_rules: int) -> RulePack | None:
+    """The pack from its cache entry, or None when there is none or it no longer holds (a
+    decision table changed, the rule limit was lowered below its rules)."""
+    entry = cache.load_data(entry_key)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        for file, digest in entry["table_files"]:
+            if hashlib.sha256((folder / file).read_bytes()).hexdigest() != digest:
+                return None
+        if max_rules and entry["own_rules"] > max_rules:
+            return None
+        pack = RulePack(entry["data"], name, entry["digest"], _LazyLines(content.decode("utf-8")))
+        pack.origins, pack.tables = entry["origins"], entry["tables"]
+    except Exception:  # OSError of a table, or an entry of another shape: read the pack again
+        return None
+    return pack
+
+
+class _LazyLines:
+    """The keys' lines of a pack, found only when a message needs one: scanning the text costs
+    as much as reading the TOML, and a valid pack rarely needs a line."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: KeyLines | None = None
+
+    def _found(self) -> KeyLines:
+        if self._lines is None:
+            self._lines = _key_lines(self._text)
+        return self._lines
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        return self._found().line_of(path)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._found(), name)
 
 
 def parse_pack(content: bytes, name: str, folder: Path | None = None, *,
@@ -322,7 +397,7 @@ def parse_pack(content: bytes, name: str, folder: Path | None = None, *,
         raise _toml_syntax(exc, name) from None
     except RecursionError:
         raise PackError(name, f"nests tables too deeply to be read (conditions may nest {MAX_NESTING} levels)") from None
-    lines = _key_lines(text)
+    lines = _LazyLines(text)
     if not raw:
         raise PackError(name, "is empty: a pack starts with a [pack] table (id, version, title), then its "
                               "questions, rules or risks; see plugins/README.md", line=1)
@@ -437,18 +512,19 @@ def _toml_syntax(exc: tomllib.TOMLDecodeError, name: str) -> PackError:
     )
 
 
-def _check_unique_ids(data: Mapping[str, Any], name: str, lines: KeyLines) -> None:
+def _check_unique_ids(data: Mapping[str, Any], name: str, lines: KeyLines | _LazyLines) -> None:
     problems = []
     for section, item_name in ITEM_NAMES.items():
-        first_line: dict[str, int | None] = {}
+        first: dict[str, int] = {}
         for index, entry in enumerate(data[section]):
-            line = lines.line_of((section, index, "id"))
-            if entry["id"] in first_line:
+            if entry["id"] in first:
+                first_line = lines.line_of((section, first[entry["id"]], "id"))
                 problems.append(Problem(
-                    name, f"duplicate {item_name} id (the first is on line {first_line[entry['id']]}): give each "
-                          f"{item_name} an id of its own", f"{item_name} '{entry['id']}'", "id", line))
+                    name, f"duplicate {item_name} id (the first is on line {first_line}): give each "
+                          f"{item_name} an id of its own", f"{item_name} '{entry['id']}'", "id",
+                    lines.line_of((section, index, "id"))))
             else:
-                first_line[entry["id"]] = line
+                first[entry["id"]] = index
     if problems:
         raise PackError(name, problems[0].message, problems=problems)
 
@@ -465,7 +541,13 @@ class _CompiledRule:
     valid_until: date | None = None
 
 
-_GuardedRule = tuple[Callable[[Mapping[str, Any]], bool] | None, _CompiledRule]
+def _untested(_: Mapping[str, Any]) -> bool:
+    """A rule's own test: rules are tested together by the pack's generated ``score``."""
+    raise TypeError("a compiled rule is tested by its pack's score function")
+
+
+def _no_rules(answers: Answers, day: date | None, totals: dict[str, float]) -> list[Contribution]:
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +568,10 @@ class _CompiledRisk:
     """Every question the risk and its reasons look at."""
     valid_from: date | None = None
     valid_until: date | None = None
+    with_reasons: dict[tuple[int, ...], RiskFinding] = field(default_factory=dict)
+    """The findings made so far, by the reasons that held."""
+    needs: frozenset[str] = frozenset()
+    """The questions it reads: while all are answered it is checked, fired or not."""
 
     def in_force(self, day: date | None) -> bool:
         return day is None or in_force(day, self.valid_from, self.valid_until)
@@ -495,9 +581,19 @@ class _CompiledRisk:
             return None
         if not self.reasons:
             return self.finding
-        held = [reason for reason in self.reasons if reason.condition.test(context)]
+        held = tuple([i for i, reason in enumerate(self.reasons) if reason.condition.test(context)])
         if not held:
             return None
+        found = self.with_reasons.get(held)
+        if found is None:
+            found = self._with_reasons([self.reasons[i] for i in held])
+            if len(self.with_reasons) < MAX_KEPT_FINDINGS:
+                self.with_reasons[held] = found
+        return found
+
+    def _with_reasons(self, held: list[_CompiledReason]) -> RiskFinding:
+        """The finding whose why names the reasons that hold (the same for the same reasons:
+        kept in ``with_reasons``, at most one per combination of the risk's reasons)."""
         base = self.finding
         languages = dict.fromkeys([*base.why, *(lang for reason in held for lang in reason.why)])
         why = {lang: _with_reasons(base.why.get(lang, ""), [r.why[lang] for r in held if lang in r.why])
@@ -517,7 +613,8 @@ class _CompiledSuccessCondition:
 class RulePack:
     """One TOML pack, registered with pluggy; its methods are the hooks it implements."""
 
-    def __init__(self, data: Mapping[str, Any], file: str, digest: str, lines: KeyLines | None = None) -> None:
+    def __init__(self, data: Mapping[str, Any], file: str, digest: str,
+                 lines: KeyLines | _LazyLines | None = None) -> None:
         header = data["pack"]
         self.id: str = header["id"]
         self.version: str = header["version"]
@@ -537,9 +634,12 @@ class RulePack:
             RiskDefinition(id=r["id"], severity=r["severity"], title=r["title"], source=r.get("source", ""))
             for r in data["risks"]
         ]
-        self._unguarded: list[_CompiledRule] = []
-        self._guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
-        """Choice question -> option -> (what is left to test, rule) for rules guarded by it."""
+        self.cache: packcode.PackCache | None = None
+        """Where the compiled module is kept between starts (None: compiled at every start)."""
+        self._rules: list[_CompiledRule] = []
+        self._score: Callable[[Answers, date | None, dict[str, float]], list[Contribution]] = _no_rules
+        """The generated ``score`` function: the contributions of the rules that hold, in order."""
+        self._forms_scored: tuple[str, ...] = ()
         self._risks: list[_CompiledRisk] = []
         self._conditions: list[_CompiledSuccessCondition] = []
         self._dated = False
@@ -606,60 +706,74 @@ class RulePack:
         )
 
     def compile(self, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
-        """Check every condition and form id against what is loaded and compile them; raises
-        :class:`PackError` listing every problem of the pack, each with its line."""
+        """Check every condition and form id against what is loaded and compile them into the
+        pack's generated module (see :mod:`advisor.packcode`); raises :class:`PackError`
+        listing every problem of the pack, each with its line.
+
+        With a cache, a pack already compiled against the same definitions is not checked
+        again: its entry was only written once it had no problem."""
+        cache = self.cache
+        entry_key = None
+        if cache is not None:
+            entry_key = packcode.key("code", self.digest, packcode.definitions_digest(questions, forms))
+            code = cache.load_code(entry_key)
+            if code is not None:
+                try:
+                    self._install(code, questions, forms)
+                    cache.hits += 1
+                    return
+                except Exception:  # an entry that does not fit: compile again
+                    log.warning("compiled pack cache: the entry of %s does not load; compiling again",
+                                self.file, exc_info=True)
+            cache.misses += 1
+        source = self._generate(questions, forms)
+        code = compile(source, f"<compiled pack {self.id}>", "exec")
+        self._install(code, questions, forms)
+        if cache is not None and entry_key is not None:
+            cache.store_code(entry_key, code)
+            cache.store_source(entry_key, source)
+
+    def _generate(self, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> str:
+        """The pack's module source, after checking every condition (problems raise)."""
         data = self.data
         problems: list[Problem] = []
-        unguarded: list[_CompiledRule] = []
-        guarded: dict[str, dict[str, list[_GuardedRule]]] = {}
+        src = Source()
+        rules: list[packcode.RuleCode] = []
+        rule_reads = []
         for index, entry in enumerate(data["rules"]):
             for form_id in entry["contributions"]:
                 if form_id not in forms:
                     problems.append(
                         self.problem("rules", index, _unknown_form(form_id, forms), f"contributions.{form_id}"))
-            condition = self._compile(entry.get("when"), questions, forms, "rules", index, problems, allow_advice=False)
+            condition = self._compile(entry.get("when"), questions, forms, "rules", index, problems,
+                                      allow_advice=False, source=src)
             if condition is None:
                 continue
-            rule = _CompiledRule(
-                index=index,
-                condition=condition,
-                contribution=Contribution(
-                    rule=entry["id"], contributions=MappingProxyType(dict(entry["contributions"])),
-                    because=entry["because"], source=entry.get("source", ""), reads=condition.reads,
-                ),
-                valid_from=entry.get("valid_from"), valid_until=entry.get("valid_until"),
-            )
-            if condition.guard:
-                qid, options = condition.guard
-                by_option = guarded.setdefault(qid, {})
-                for option in options:
-                    by_option.setdefault(option, []).append((condition.residual, rule))
-            else:
-                unguarded.append(rule)
+            rules.append(packcode.RuleCode(str(condition.expr),
+                                           bool(entry.get("valid_from") or entry.get("valid_until")),
+                                           entry["contributions"]))
+            rule_reads.append(condition.reads)
         risks = []
+        risk_reads = []
+        opens: list[str] = []
         for index, entry in enumerate(data["risks"]):
-            condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems, allow_advice=True)
+            condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems,
+                                      allow_advice=True, source=src)
             reasons = [
                 self._compile(reason["when"], questions, forms, "risks", index, problems, allow_advice=True,
-                              prefix=f"reasons[{i}]")
+                              prefix=f"reasons[{i}]", source=src)
                 for i, reason in enumerate(entry.get("reasons", ()))
             ]
             if condition is None or None in reasons:
                 continue
-            compiled_reasons = tuple(
-                _CompiledReason(reason_condition, reason["why"])
-                for reason_condition, reason in zip(reasons, entry.get("reasons", ()), strict=True)
-            )
-            open_test = compile_open(entry.get("when"), questions, forms)
-            if compiled_reasons:
-                open_test = all_of([open_test, any_of([
-                    compile_open(reason["when"], questions, forms) for reason in entry["reasons"]])])
-            reads = tuple(dict.fromkeys([*condition.reads, *(q for r in compiled_reasons for q in r.condition.reads)]))
-            risks.append(_CompiledRisk(condition, RiskFinding(
-                id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
-                advice=entry["advice"], source=entry.get("source", ""), reads=condition.reads,
-            ), compiled_reasons, open_test, reads, entry.get("valid_from"), entry.get("valid_until")))
+            risks.append((str(condition.expr), [str(reason.expr) for reason in reasons if reason]))
+            opened = open_expression(entry.get("when"), questions, forms, src)
+            if entry.get("reasons"):
+                opened = f"_and3({opened}, _or3({', '.join(open_expression(r['when'], questions, forms, src) for r in entry['reasons'])}))"
+            opens.append(opened)
+            risk_reads.append((condition.reads, tuple(reason.reads for reason in reasons if reason)))
         conditions = []
+        condition_reads = []
         for index, entry in enumerate(data["conditions"]):
             wanted = entry.get("forms")
             for position, form_id in enumerate(wanted or ()):
@@ -667,35 +781,82 @@ class RulePack:
                     problems.append(
                         self.problem("conditions", index, _unknown_form(form_id, forms), f"forms[{position}]"))
             condition = self._compile(
-                entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True)
+                entry.get("when"), questions, forms, "conditions", index, problems, allow_advice=True, source=src)
             if condition is None:
                 continue
+            conditions.append(str(condition.expr))
+            condition_reads.append(condition.reads)
+        if problems:
+            raise PackError(self.file, problems[0].message, problems=problems)
+        return packcode.generate(self.id, src.constants, src.names, rules, rule_reads, risks, risk_reads,
+                                 conditions, condition_reads, opens)
+
+    def _install(self, code: Any, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
+        """Bind the compiled module to this pack's contributions and texts and use it."""
+        data = self.data
+        rule_entries, risk_entries, condition_entries = data["rules"], data["risks"], data["conditions"]
+        contributions = []
+        namespace_dates = {}
+        rules = []
+        namespace = packcode.run(code, R=(), D={})
+        rule_reads = namespace["RULE_READS"]
+        if len(rule_reads) != len(rule_entries) or len(namespace["RISKS"]) != len(risk_entries) or len(
+                namespace["CONDITIONS"]) != len(condition_entries):
+            raise ValueError("the compiled module does not fit the pack")
+        for index, (entry, reads) in enumerate(zip(rule_entries, rule_reads, strict=True)):
+            contribution = Contribution(
+                rule=entry["id"], contributions=MappingProxyType(dict(entry["contributions"])),
+                because=entry["because"], source=entry.get("source", ""), reads=reads,
+            )
+            contributions.append(contribution)
+            valid_from, valid_until = entry.get("valid_from"), entry.get("valid_until")
+            if valid_from or valid_until:
+                namespace_dates[index] = (valid_from, valid_until)
+            rules.append(_CompiledRule(index, Condition(test=_untested, reads=reads), contribution,
+                                       valid_from, valid_until))
+        namespace["R"], namespace["D"] = tuple(contributions), namespace_dates
+        risks = []
+        for entry, (test, reason_tests), (reads, reasons_reads), open_test in zip(
+                risk_entries, namespace["RISKS"], namespace["RISK_READS"], namespace["OPEN"], strict=True):
+            compiled_reasons = tuple(
+                _CompiledReason(Condition(test=reason_test, reads=reason_reads), reason["why"])
+                for reason_test, reason_reads, reason in zip(
+                    reason_tests, reasons_reads, entry.get("reasons", ()), strict=True)
+            )
+            all_reads = tuple(dict.fromkeys([*reads, *(q for r in compiled_reasons for q in r.condition.reads)]))
+            risks.append(_CompiledRisk(Condition(test=test, reads=reads), RiskFinding(
+                id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
+                advice=entry["advice"], source=entry.get("source", ""), reads=reads,
+            ), compiled_reasons, open_test, all_reads, entry.get("valid_from"), entry.get("valid_until"),
+                needs=frozenset(all_reads)))
+        conditions = []
+        for entry, test, reads in zip(condition_entries, namespace["CONDITIONS"], namespace["CONDITION_READS"],
+                                      strict=True):
+            wanted = entry.get("forms")
             conditions.append(_CompiledSuccessCondition(
-                frozenset(wanted) if wanted else None, condition,
+                frozenset(wanted) if wanted else None, Condition(test=test, reads=reads),
                 SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
                                  informal_layer=entry["informal_layer"]),
             ))
-        if problems:
-            raise PackError(self.file, problems[0].message, problems=problems)
-        self._unguarded, self._guarded = unguarded, guarded
+        self._rules = rules
+        self._score = namespace["score"]
+        self._forms_scored = namespace["FORMS"]
         self._risks, self._conditions = risks, conditions
-        self._dated = any(e.get("valid_from") or e.get("valid_until") for e in data["rules"] + data["risks"])
+        self._dated = any(e.get("valid_from") or e.get("valid_until") for e in rule_entries + risk_entries)
 
     def reads(self) -> set[str]:
         """The question ids the compiled rules, risks and conditions read (after :meth:`compile`)."""
-        rules = list(self._unguarded)
-        rules += [rule for by_option in self._guarded.values() for entries in by_option.values() for _, rule in entries]
-        found = {qid for rule in rules for qid in rule.condition.reads}
+        found = {qid for rule in self._rules for qid in rule.condition.reads}
         found |= {qid for risk in self._risks for qid in risk.reads}
         found |= {qid for entry in self._conditions for qid in entry.condition.reads}
         return found
 
     def _compile(
         self, when, questions, forms, section: str, index: int, problems: list[Problem], *, allow_advice: bool,
-        prefix: str = "",
+        prefix: str = "", source: Source | None = None,
     ) -> Condition | None:
         try:
-            return compile_condition(when, questions, forms, allow_advice=allow_advice)
+            return compile_condition(when, questions, forms, allow_advice=allow_advice, source=source)
         except ConditionError as exc:
             field = f"{prefix}.{exc.field}" if prefix else exc.field
             problems.append(self.problem(section, index, _with_suggestion(exc.message, questions, forms), field))
@@ -705,20 +866,15 @@ class RulePack:
 
     @hookimpl
     def score_forms(self, answers: Answers) -> list[Contribution]:
-        fired = [rule for rule in self._unguarded if rule.condition.test(answers)]
-        for qid, by_option in self._guarded.items():
-            value = answers.get(qid)
-            if value is None:
-                continue
-            for residual, rule in by_option.get(value, ()):
-                if residual is None or residual(answers):
-                    fired.append(rule)
-        if self._dated:
-            day = evaluation_date()
-            fired = [rule for rule in fired if in_force(day, rule.valid_from, rule.valid_until)]
-        if len(fired) > 1:
-            fired.sort(key=_rule_index)
-        return [rule.contribution for rule in fired]
+        return self._score(answers, evaluation_date() if self._dated else None, dict.fromkeys(self._forms_scored, 0.0))
+
+    def score_into(self, answers: Answers, totals: dict[str, float]) -> list[Contribution]:
+        """:meth:`score_forms`, adding the points of the rules that hold to `totals` on the way.
+
+        Not a hook: the engine's fast path for rule packs, so it need not add every
+        contribution's points itself. `totals` must have every form this pack scores; it is
+        changed only when the pack's code returns."""
+        return self._score(answers, evaluation_date() if self._dated else None, totals)
 
     @hookimpl
     def assess_risks(self, answers: Answers, recommended: str) -> list[RiskFinding]:
@@ -746,9 +902,10 @@ class RulePack:
         context = _with_recommended(answers, recommended)
         day = evaluation_date() if self._dated else None
         found = []
+        answered = context.keys()
         for risk in self._risks:
-            if risk.finding.id in fired or not risk.in_force(day):
-                continue
+            if risk.finding.id in fired or answered >= risk.needs or (day is not None and not risk.in_force(day)):
+                continue  # with every question it reads answered, the two readings agree
             result = risk.open(context)
             if isinstance(result, frozenset):
                 found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))
@@ -785,6 +942,9 @@ def _with_recommended(answers: Answers, recommended: str) -> dict[str, Any]:
     return context
 
 
+MAX_KEPT_FINDINGS = 256
+"""Findings kept per risk, by the reasons that held (a risk with many reasons has many)."""
+
 REASONS = "{reasons}"
 """Where a risk's why takes the sentences of the reasons that hold; without it they come first."""
 
@@ -796,10 +956,6 @@ def _with_reasons(why: str, reasons: list[str]) -> str:
     return " ".join(part for part in (joined, why) if part)
 
 
-def _rule_index(rule: _CompiledRule) -> int:
-    return rule.index
-
-
 def _step(entry: Mapping[str, Any], index: int) -> Step:
     return Step(id=entry["id"], title=entry["title"], intro=entry.get("intro", {}),
                 order=entry.get("order", index))
@@ -808,7 +964,7 @@ def _step(entry: Mapping[str, Any], index: int) -> Step:
 def _question(entry: Mapping[str, Any], index: int) -> Question:
     return Question(
         id=entry["id"], kind=entry["kind"], text=entry["text"], help=entry.get("help", {}),
-        required=entry["required"],
+        required=entry["required"], situation=entry["situation"],
         options=tuple(Option(id=o["id"], label=o["label"]) for o in entry.get("options", [])),
         min=entry.get("min"), max=entry.get("max"), step=entry.get("step"),
         order=entry.get("order", index),

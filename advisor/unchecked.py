@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .conditions import RECOMMENDED, compile_entry
+from .conditions import RECOMMENDED, Source, compile_entry
 from .model import Form, Question
 
 Maybe = bool | frozenset[str]
@@ -113,4 +113,62 @@ def _entry(questions: Mapping[str, Question], forms: Mapping[str, Form], key: st
     return leaf
 
 
-__all__ = ["Maybe", "OpenTest", "all_of", "any_of", "compile_open"]
+def open_expression(when: When | None, questions: Mapping[str, Question], forms: Mapping[str, Form],
+                    source: Source) -> str:
+    """The three-valued reading of `when` as a Python expression over `source`'s locals, for a
+    compiled pack (advisor.packcode): the same leaves, combined by ``_and3``/``_or3``/``_not3``,
+    which evaluate every part (the leaves are pure, so only the result counts)."""
+    if when is None:
+        return "True"
+    return _table_source(questions, forms, when, source)
+
+
+def _table_source(questions: Mapping[str, Question], forms: Mapping[str, Form], when: When, source: Source) -> str:
+    parts = [_entry_source(questions, forms, key, value, source) for key, value in when.items()]
+    return parts[0] if len(parts) == 1 else f"_and3({', '.join(parts)})"
+
+
+def _entry_source(questions: Mapping[str, Question], forms: Mapping[str, Form], key: str, value: Any,
+                  source: Source) -> str:
+    if key in ("all", "any"):
+        parts = [_table_source(questions, forms, item, source) for item in value]
+        return f"{'_and3' if key == 'all' else '_or3'}({', '.join(parts)})"
+    if key == "not":
+        return f"_not3({_table_source(questions, forms, value, source)})"
+    condition = compile_entry(key, value, questions, forms, path=key, source=source)
+    needs = tuple(q for q in condition.reads if q != RECOMMENDED)
+    if not needs:
+        return str(condition.expr)
+    if len(needs) > 1:  # one entry tests one question; kept honest should that ever change
+        raise ValueError(f"an entry reading {len(needs)} questions has no compiled three-valued form")
+    unknown = source.constant(f"frozenset({needs!r})")
+    return f"({condition.expr} if {source.local(needs[0])} is not _M else {unknown})"
+
+
+def and3(*values: Maybe) -> Maybe:
+    """:func:`all_of` over values already computed."""
+    unknown: frozenset[str] = frozenset()
+    for value in values:
+        if value is False:
+            return False
+        if value is not True:
+            unknown |= value
+    return unknown or True
+
+
+def or3(*values: Maybe) -> Maybe:
+    """:func:`any_of` over values already computed."""
+    unknown: frozenset[str] = frozenset()
+    for value in values:
+        if value is True:
+            return True
+        if value is not False:
+            unknown |= value
+    return unknown or False
+
+
+def not3(value: Maybe) -> Maybe:
+    return value if isinstance(value, frozenset) else not value
+
+
+__all__ = ["Maybe", "OpenTest", "all_of", "and3", "any_of", "compile_open", "not3", "open_expression", "or3"]

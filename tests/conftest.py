@@ -36,6 +36,14 @@ BASE_CONFIG = {
 }
 
 
+def reading_english(client):
+    """A test client whose requests ask for English (``Accept-Language: en``), for tests that
+    read the English reasons and details; problems are Dutch unless a request asks otherwise
+    (both languages: tests/test_api_reasons.py)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., Flask]:
     """Build an app with extra config; every app has its own plugins and instance folder."""

@@ -16,7 +16,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,31 +24,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from tests.conftest import ROOT
+from tests.gunicorn_support import GUNICORN, answers_health, free_port, stop_process  # noqa: F401  (re-exported)
 
 DEPLOY = ROOT / "deploy"
 NGINX_SITE = DEPLOY / "nginx" / "samenwerkingswijzer.conf"
 SERVICE_UNIT = DEPLOY / "systemd" / "advisor@.service"
 ENV_TEMPLATE = DEPLOY / "advisor.env.example"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 OPENSSL = shutil.which("openssl")
 STARTUP_SECONDS = 90.0  # a readiness bound, not a timing assertion
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 40) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- TLS ---------------------------------------------------------------------------------------
@@ -203,12 +186,9 @@ class Instance:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"instance {self.name} exited:\n{self.output()[-4000:]}")
-            try:
-                if requests.get(f"{self.url}/api/v1/health", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass  # workers still loading the rule packs
-            time.sleep(0.05)
+            if answers_health(self.url, timeout=5):
+                return
+            time.sleep(0.05)  # workers still loading the rule packs
         raise RuntimeError(f"instance {self.name} did not become healthy:\n{self.output()[-4000:]}")
 
     def stop(self) -> None:
@@ -305,8 +285,9 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PRIVATE_LINK = re.compile(r"/a/([A-Za-z0-9_-]{20,})")
 
 
-def full_answers(questionnaire: dict) -> dict[str, Any]:
-    """A valid answer to every question, from the questionnaire's own options and ranges."""
+def full_answers(questionnaire: dict, multi_options: int = 2) -> dict[str, Any]:
+    """A valid answer to every question, from the questionnaire's own options and ranges (the
+    first `multi_options` options of a multiple choice)."""
     answers: dict[str, Any] = {}
     for step in questionnaire["steps"]:
         for question in step["questions"]:
@@ -314,7 +295,7 @@ def full_answers(questionnaire: dict) -> dict[str, Any]:
             if question["kind"] == "choice":
                 answers[question["id"]] = options[-1]
             elif question["kind"] == "multi":
-                answers[question["id"]] = options[:2]
+                answers[question["id"]] = options[:multi_options]
             else:
                 low, high = question["min"] or 0, question["max"] or 100
                 answers[question["id"]] = (low + high) // 2

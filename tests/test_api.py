@@ -73,7 +73,7 @@ def problem(response, status):
     ],
 )
 def test_answer_errors_are_422_by_field(api, answers, field, reason):
-    body = problem(api.post("/api/v1/advice", json={"answers": answers}), 422)
+    body = problem(api.post("/api/v1/advice", json={"answers": answers}, headers={"Accept-Language": "en"}), 422)
     assert reason in body["errors"][field][0]
 
 

@@ -137,3 +137,13 @@ def test_a_batch_weighs_on_the_rate_limit_by_its_items(make_app, ndjson):
     one = {"items": items[:1]}
     statuses = [api.post("/api/v1/advice/batch", json=one).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+def test_alternatives_per_item_in_the_item_language(api):
+    """``alternatives: true`` gives each item what the single route gives, in the item's language."""
+    single = api.post("/api/v1/advice", json={"answers": PROGRAM, "lang": "en", "alternatives": True}).json
+    body = api.post("/api/v1/advice/batch", json={"alternatives": True, "lang": "nl",
+                                                  "items": [{"ref": "a", "answers": PROGRAM, "lang": "en"}]}).json
+    assert body["results"][0]["status"] == 200, body
+    assert body["results"][0]["advice"]["alternatives"] == single["alternatives"]
+    assert body["results"][0]["advice"]["lang"] == "en"

@@ -11,21 +11,18 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.conftest import ROOT, require
-from tests.test_live_server import free_port
+from tests.gunicorn_support import free_port, running_gunicorn
 
 SPECTRAL = ROOT / "tools" / "spectral" / "node_modules" / ".bin" / "spectral"
 RULESET = ROOT / "tools" / "spectral" / "adr.yaml"
 DATAMODEL_CODEGEN = Path(sys.executable).parent / "datamodel-codegen"
 SCHEMATHESIS = Path(sys.executable).parent / "st"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 ADMIN_TOKEN = "conformance-admin-token-0123456789"
 OPERATOR = {"API_CONTACT_NAME": "Team Sociaal Domein", "API_CONTACT_EMAIL": "api@gemeente.example",
             "API_CONTACT_URL": "https://gemeente.example/samenwerkingswijzer"}
@@ -140,36 +137,15 @@ def test_a_generated_client_parses_real_responses(make_store_app, tmp_path):
 
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory) -> Iterator[str]:
-    require(GUNICORN.exists(), f"gunicorn next to {sys.executable}")
     folder = tmp_path_factory.mktemp("conformance")
     port = free_port()
     env = {**os.environ, "ADVISOR_INSTANCE_DIR": str(folder / "instance"), "ADVISOR_RATELIMIT_ENABLED": "false",
            "ADVISOR_ADMIN_TOKEN": ADMIN_TOKEN, "ADVISOR_PLUGINS_ENTRY_POINTS": "false"}
     env.pop("ADVISOR_CONFIG_FILE", None)
-    log = (folder / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-         "--max-requests", "100000", "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert process.poll() is None, (folder / "gunicorn.log").read_text()
-            try:
-                if requests.get(f"{base}/api/v1/health", timeout=10).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or a worker still building the spec
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    options = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--max-requests", "100000", "--timeout", "60",
+               "wsgi:app"]
+    with running_gunicorn(options, port, folder, env) as server:
+        yield server.base_url
 
 
 def test_schemathesis_cli_finds_nothing_against_gunicorn(production_server, tmp_path):

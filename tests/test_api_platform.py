@@ -147,7 +147,7 @@ def test_problems_in_the_request_language(api):
     assert also_dutch.json == dutch and also_dutch.headers["Content-Language"] == "nl"
     assert english.json["title"] == "Invalid input" and english.headers["Content-Language"] == "en"
     assert english.json["detail"] == "Some answers do not fit the questionnaire: see errors."
-    assert unasked.json == english.json        # for developers: English unless Dutch is asked
+    assert unasked.json == dutch and unasked.headers["Content-Language"] == "nl"   # as every text: DEFAULT_LANG
     missing = api.get("/api/v1/assessments/nope", headers={"Accept-Language": "nl-NL"}).json
     assert missing["title"] == "Niet gevonden" and missing["detail"].startswith("Geen beoordeling met deze id")
 

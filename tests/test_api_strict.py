@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reading_english
 
 ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_type": "known_route",
            "domains": ["care", "welfare"], "partners": 3, "budget": "none"}
@@ -14,7 +14,7 @@ INVALID_BODY = "/api/v1/problems/invalid-body"
 
 @pytest.fixture
 def api(make_store_app):
-    return make_store_app(RULES_DIR=str(ROOT / "rules")).test_client()
+    return reading_english(make_store_app(RULES_DIR=str(ROOT / "rules")).test_client())
 
 
 @pytest.fixture

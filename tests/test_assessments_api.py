@@ -88,7 +88,7 @@ def test_delete_erases_for_good(api):
 
 @pytest.mark.parametrize("path", ["/doesnotexistdoesnotexist1234", "/x", "/" + "a" * 300])
 def test_unknown_id_is_a_404_problem(api, path):
-    body = problem(api.get(BASE + path), 404)
+    body = problem(api.get(BASE + path, headers={"Accept-Language": "en"}), 404)
     assert "No assessment with this id" in body["detail"]
 
 
@@ -106,7 +106,7 @@ def test_unknown_id_is_a_404_problem(api, path):
     ],
 )
 def test_create_refusals_are_422_by_field(api, payload, field, reason):
-    body = problem(api.post(BASE, json=payload), 422)
+    body = problem(api.post(BASE, json=payload, headers={"Accept-Language": "en"}), 422)
     assert reason in body["errors"][field][0]
 
 
@@ -206,7 +206,7 @@ def test_database_down_gives_503_problems_while_advice_keeps_working(make_app):
     app = make_app(RULES_DIR=str(MINI_PACKS),
                    DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/postgres")
     client = app.test_client()
-    response = client.post(BASE, json={"answers": COMPLETE})
+    response = client.post(BASE, json={"answers": COMPLETE}, headers={"Accept-Language": "en"})
     body = problem(response, 503)
     assert "database cannot be reached" in body["detail"] and response.headers["Retry-After"]
     problem(client.get(f"{BASE}/doesnotexistdoesnotexist1234"), 503)

@@ -21,8 +21,10 @@ def test_bench_engine_quick_runs_and_prints_figures():
     out = result.stdout
     assert "engine.advise:" in out and "us/advice" in out
     assert "x per 10x" in out and "Start-up" in out and "MiB" in out
+    assert "engine.advise_valid:" in out and "cold ms" in out and "warm ms" in out
+    assert out.count("target:") == 3
     what_if = out.split("What would change the advice", 1)[1].split("Start-up", 1)[0]
-    rows = [line.split() for line in what_if.splitlines()[2:] if line.strip()]
+    rows = [line.split() for line in what_if.splitlines()[2:] if line.strip() and "target:" not in line]
     assert [row[0] for row in rows] == ["built-in", "10", "100"]
     assert all(0 < float(row[3]) <= 400 for row in rows)   # evaluations stay within the bound
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reading_english
 
 WRITES = [("POST", "/api/v1/advice"), ("POST", "/api/v1/assessments"), ("PATCH", "{draft}")]
 MULTI = "domains"  # a multi-choice question of the built-in rules with 9 options
@@ -14,7 +14,7 @@ MULTI = "domains"  # a multi-choice question of the built-in rules with 9 option
 
 @pytest.fixture
 def client(make_app):
-    return make_app(RULES_DIR=str(ROOT / "rules")).test_client()
+    return reading_english(make_app(RULES_DIR=str(ROOT / "rules")).test_client())
 
 
 def send(client, method: str, path: str, body=None, **kwargs):

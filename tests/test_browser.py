@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,24 +65,32 @@ def browser():
         launched.close()
 
 
+@contextmanager
+def serving(app, ssl_context: tuple[str, str] | None = None) -> Iterator[str]:
+    """`app` (any WSGI app) on 127.0.0.1 (a free port) in a thread, over HTTPS with a
+    ``(cert, key)`` `ssl_context`; yields its base URL, shut down after."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[str]:
     """The app on 127.0.0.1 (a free port) in a thread, with CSRF on as in production."""
-    from werkzeug.serving import make_server
-
     config = {**BASE_CONFIG, "TESTING": False, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))}
     if not has_real_rules():
         plugins = tmp_path_factory.mktemp("plugins")
         (plugins / "youth.toml").write_text(PLUGIN_PACK, encoding="utf-8")
         config.update(RULES_DIR=str(MINI_PACKS), PLUGINS_DIR=str(plugins))
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(create_app(config)) as url:
+        yield url
 
 
 def check_accessibility(page, name: str) -> None:

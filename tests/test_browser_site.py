@@ -8,19 +8,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from advisor import create_app
 from tests.conftest import BASE_CONFIG, ROOT, require
-from tests.test_browser import AXE, ARTIFACTS, browser, check_accessibility, expect  # noqa: F401 (fixture)
+from tests.test_browser import AXE, ARTIFACTS, browser, check_accessibility, expect, serving  # noqa: F401 (fixture)
 from tests.web_support import has_real_rules
 
 pytestmark = pytest.mark.browser
@@ -36,19 +33,6 @@ TOKENS = ("--basis-heading-color", "--basis-color-action-1-inverse-bg-default", 
           "--basis-heading-font-family")
 
 
-@contextmanager
-def serve(wsgi_app) -> Iterator[str]:
-    """A WSGI app on a free port of 127.0.0.1, in a thread, for the length of the block."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 def app_config(tmp_path_factory, **extra) -> dict:
     require(has_real_rules(), "the themed advice page needs the built-in rule packs in rules/")
     return {**BASE_CONFIG, "TESTING": False, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
@@ -57,7 +41,7 @@ def app_config(tmp_path_factory, **extra) -> dict:
 
 @pytest.fixture(scope="module", params=sorted(THEMES))
 def themed(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    with serve(create_app(app_config(tmp_path_factory, **THEMES[request.param]))) as url:
+    with serving(create_app(app_config(tmp_path_factory, **THEMES[request.param]))) as url:
         yield request.param, url
 
 
@@ -134,7 +118,7 @@ def test_pages_reflow_at_320_pixels_in_both_themes(browser, themed):
 
 
 def test_statements_are_one_click_from_every_page(browser, tmp_path_factory):
-    with serve(create_app(app_config(tmp_path_factory))) as base:
+    with serving(create_app(app_config(tmp_path_factory))) as base:
         page = advice_page(browser, base)
         for path in ("/advice", "/", "/steps/1", "/c/new", "/nowhere", "/privacy"):
             for link, heading in (("Privacyverklaring", "Privacyverklaring"),
@@ -177,9 +161,9 @@ class Portal:
 
 def test_embedded_questionnaire_in_an_iframe_on_another_port(browser, tmp_path_factory):
     allowed, refused, unframeable = Portal(), Portal(), Portal("/steps/1")
-    with serve(allowed) as allowed_url, serve(refused) as refused_url, serve(unframeable) as other_url:
+    with serving(allowed) as allowed_url, serving(refused) as refused_url, serving(unframeable) as other_url:
         config = app_config(tmp_path_factory, FRAME_ANCESTORS=[allowed_url, other_url], **THEMES["polderstad"])
-        with serve(create_app(config)) as app_url:
+        with serving(create_app(config)) as app_url:
             allowed.app_url = refused.app_url = unframeable.app_url = app_url
             context = browser.new_context(locale="nl-NL", viewport={"width": 900, "height": 700})
             page = context.new_page()
@@ -231,11 +215,7 @@ def test_forms_work_over_https_in_the_page_and_in_a_frame(browser, tmp_path_fact
     no-referrer made browsers leave it out, so every step was refused as an expired session."""
     certificate = self_signed_certificate(tmp_path_factory.mktemp("tls"))
     config = app_config(tmp_path_factory, FRAME_ANCESTORS=["https://127.0.0.1"])
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True, ssl_context=certificate)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"https://127.0.0.1:{server.server_port}"
+    with serving(create_app(config), ssl_context=certificate) as base:
         context = browser.new_context(locale="nl-NL", ignore_https_errors=True)
         page = context.new_page()
         for path in ("/steps/1", "/embed/steps/1"):
@@ -250,6 +230,3 @@ def test_forms_work_over_https_in_the_page_and_in_a_frame(browser, tmp_path_fact
         # The Referer goes to this site only: a private link's secret never reaches another one.
         assert page.request.get(base + "/").headers["referrer-policy"] == "same-origin"
         context.close()
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)

@@ -197,13 +197,14 @@ def test_no_drift_warning_when_the_network_grew_a_band(api):
 def test_closing_an_empty_round_is_a_conflict(api):
     collaboration = create(api)
     respond(api, collaboration, "Gemeente", {"scope": "ongoing_task"})
-    body = problem(api.post(f"{collaboration['url']}/rounds", json={}), 409)
+    body = problem(api.post(f"{collaboration['url']}/rounds", json={}, headers={"Accept-Language": "en"}), 409)
     assert "nothing to keep" in body["detail"]
 
 
 def test_same_label_twice_in_a_round_is_a_conflict(api, three):
     collaboration, _ = three
-    body = problem(api.post(f"{collaboration['url']}/responses", json={"label": "School", "answers": COMMON}), 409)
+    body = problem(api.post(f"{collaboration['url']}/responses", json={"label": "School", "answers": COMMON},
+                            headers={"Accept-Language": "en"}), 409)
     assert body["errors"] == {"label": ["'School' has answered in this round already"]}
 
 

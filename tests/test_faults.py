@@ -14,10 +14,8 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +25,7 @@ import requests
 
 from advisor.storage import db as storage_db
 from tests.conftest import MINI_PACKS, ROOT, require
+from tests.gunicorn_support import free_port, running_gunicorn
 from tests.storage_fixtures import closed_port
 
 COMPLETE = {"scope": "ongoing_task", "partners": 30}
@@ -40,7 +39,7 @@ def problem(response, status):
 
 
 def assert_database_down(client, assessment_id: str) -> None:
-    body = problem(client.post(BASE, json={"answers": COMPLETE}), 503)
+    body = problem(client.post(BASE, json={"answers": COMPLETE}, headers={"Accept-Language": "en"}), 503)
     assert "database cannot be reached" in body["detail"]
     down = client.get(f"{BASE}/{assessment_id}")
     problem(down, 503)
@@ -140,7 +139,7 @@ def test_sqlite_locked_past_the_busy_timeout_is_503_and_writes_resume(make_app, 
     blocker = sqlite3.connect(tmp_path / "advisor.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # e.g. a backup tool or a stuck writer
     try:
-        body = problem(client.post(BASE, json={"answers": COMPLETE}), 503)
+        body = problem(client.post(BASE, json={"answers": COMPLETE}, headers={"Accept-Language": "en"}), 503)
         assert "database cannot be reached" in body["detail"]
         assert client.post("/api/v1/advice", json={"answers": COMPLETE}).status_code == 200
     finally:
@@ -156,7 +155,6 @@ def test_sqlite_locked_past_the_busy_timeout_is_503_and_writes_resume(make_app, 
 CREATES = 240
 THREADS = 8
 KILL_AFTER = 80
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 REAL_ANSWERS = {
     "scope": "ongoing_task", "horizon": "years", "change_type": "system_change",
     "domains": ["care", "welfare", "youth"], "budget": "structural", "partners": 12,
@@ -178,40 +176,15 @@ def worker_pids(master: int) -> set[int]:
 
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
-    require(GUNICORN.exists(), f"gunicorn next to {sys.executable}")
-    port = closed_port()
+    port = free_port()
     env = {**os.environ, "ADVISOR_INSTANCE_DIR": str(tmp_path), "ADVISOR_RULES_DIR": str(ROOT / "rules"),
            "ADVISOR_RATELIMIT_ENABLED": "false", "ADVISOR_PLUGINS_ENTRY_POINTS": "false",
            "ADVISOR_SECRET_KEY": "faults-test"}
     env.pop("ADVISOR_DATABASE_URL", None)
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a readiness wait on a busy machine, not a timing test
-        while len(worker_pids(server.pid)) < 2 or not _healthy(base):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {log_path.read_text()}")
-            time.sleep(0.1)
-        yield base, server.pid, tmp_path / "advisor.db"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/api/v1/health", timeout=10).status_code == 200
-    except requests.RequestException:
-        return False
+    options = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"]
+    with running_gunicorn(options, port, tmp_path, env,
+                          ready=lambda server: len(worker_pids(server.process.pid)) >= 2) as server:
+        yield server.base_url, server.process.pid, tmp_path / "advisor.db"
 
 
 @pytest.mark.live

@@ -61,7 +61,8 @@ def test_hook_register_questions(make_app):
     assert engine.questions["extra.plan"].option_ids() == ("yes",)
     assert engine.validate_answers({"scope": "ongoing_task", "extra.plan": "yes"}) == {
         "scope": "ongoing_task", "extra.plan": "yes"}
-    response = app.test_client().post("/api/v1/advice", json={"answers": {"scope": "ongoing_task", "extra.plan": "no"}})
+    response = app.test_client().post("/api/v1/advice", json={"answers": {"scope": "ongoing_task", "extra.plan": "no"}},
+                                           headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert response.json["errors"] == {"answers.extra.plan": ["unknown option 'no' (known: yes)"]}
 

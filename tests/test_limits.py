@@ -90,11 +90,12 @@ def test_one_budget_per_client_across_every_write_route(make_app):
     assert created.status_code == 201
     assert client.post("/api/v1/collaborations", json={"name": "Noord"}).status_code == 201
     assert client.patch(created.json["url"], json={"answers": {"partners": 4}}).status_code == 200
-    refused = [client.post("/api/v1/assessments", json={"answers": {}}),
+    refused = [client.post("/api/v1/assessments", json={"answers": {}}, headers={"Accept-Language": "en"}),
                client.post("/api/v1/collaborations", json={"name": "Zuid"}),
                client.delete(created.json["url"])]
     assert [r.status_code for r in refused] == [429, 429, 429]
     assert "At most 3 per 1 minute writes from one client" in refused[0].json["detail"]
+    assert refused[1].json["detail"] == "Hoogstens 3 per 1 minute wijzigingen van één client; probeer het later opnieuw."
     # Advice is a class of its own: the spent write budget does not touch it.
     assert client.post("/api/v1/advice", json=ANSWERS).status_code == 200
     assert client.get(created.json["url"]).status_code == 200  # reads stay free

@@ -9,13 +9,9 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,14 +19,14 @@ from openapi_spec_validator import validate
 
 from advisor.client import AdvisorAPIError, AdvisorClient
 from tests.conftest import ROOT, require
+from tests.gunicorn_support import GUNICORN, LiveServer, free_port, running_gunicorn
+from tests.ops_support import full_answers
 
 pytestmark = pytest.mark.live
 
 SERVE_SCRIPT = ROOT / "scripts" / "serve"
 README = ROOT / "README.md"
 README_ADDRESS = "127.0.0.1:8000"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-STARTUP_POLLS = 300  # at 0.1 s: gunicorn with two workers is up well within this
 
 
 def production_command(port: int) -> list[str]:
@@ -45,82 +41,22 @@ def production_command(port: int) -> list[str]:
     return [str(GUNICORN), *argv[1:]]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    process: subprocess.Popen
-    base_url: str
-    port: int
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[LiveServer]:
-    require(GUNICORN.exists(), f"gunicorn next to {sys.executable}")
     folder = tmp_path_factory.mktemp("live")
     port = free_port()
     command = production_command(port)
     assert command[1:5] == ["--workers", "2", "--bind", f"127.0.0.1:{port}"]
     env = {**os.environ, "ADVISOR_INSTANCE_DIR": str(folder / "instance")}
     env.pop("ADVISOR_CONFIG_FILE", None)
-    log = folder / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = LiveServer(process, f"http://127.0.0.1:{port}", port, log)
-    try:
-        _wait_until_healthy(server)
+    with running_gunicorn(command[1:], port, folder, env) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_healthy(server: LiveServer) -> None:
-    for _ in range(STARTUP_POLLS):
-        if server.process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if requests.get(f"{server.base_url}/api/v1/health", timeout=5).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or a worker still loading the rule packs
-        time.sleep(0.1)
-    pytest.fail(f"gunicorn did not become healthy:\n{server.output()}")
 
 
 @pytest.fixture
 def api(live) -> Iterator[AdvisorClient]:
     with AdvisorClient(live.base_url, timeout=10, retries=2) as client:
         yield client
-
-
-def full_answers(questionnaire: dict) -> dict:
-    """A valid answer to every question, built from the questionnaire's own options and ranges."""
-    answers = {}
-    for step in questionnaire["steps"]:
-        for question in step["questions"]:
-            options = [option["id"] for option in question["options"]]
-            if question["kind"] == "choice":
-                answers[question["id"]] = options[-1]
-            elif question["kind"] == "multi":
-                answers[question["id"]] = options[:3]
-            else:
-                low, high = question["min"] or 0, question["max"] or 100
-                answers[question["id"]] = (low + high) // 2
-    return answers
 
 
 def test_two_workers_serve_the_api(live):
@@ -130,7 +66,7 @@ def test_two_workers_serve_the_api(live):
 
 def test_questionnaire_to_advice_through_the_client(api, live):
     questionnaire = api.questionnaire(lang="en")
-    answers = full_answers(questionnaire)
+    answers = full_answers(questionnaire, multi_options=3)
     questions = [q["id"] for step in questionnaire["steps"] for q in step["questions"]]
     assert set(answers) == set(questions)
     advice = api.advice(answers, lang="en")
@@ -147,7 +83,7 @@ def test_questionnaire_to_advice_through_the_client(api, live):
 
 def test_error_path_through_the_client(api):
     questionnaire = api.questionnaire()
-    answers = full_answers(questionnaire)
+    answers = full_answers(questionnaire, multi_options=3)
     answers["horizon"] = "forever"
     answers["nonsense"] = "x"
     required = next(q["id"] for step in questionnaire["steps"] for q in step["questions"]
@@ -193,7 +129,7 @@ def test_assessment_lifecycle_through_the_client(api):
     if not _has_assessments(api):
         pytest.skip("this build has no /api/v1/assessments yet (issue 6)")
     questionnaire = api.questionnaire("en")
-    answers = full_answers(questionnaire)
+    answers = full_answers(questionnaire, multi_options=3)
     first_step = {q["id"]: answers[q["id"]] for q in questionnaire["steps"][0]["questions"]}
     draft = api.create_assessment(first_step, label="Wijkteam Noord", lang="en")
     assert draft["id"] and draft["url"].endswith(draft["id"])

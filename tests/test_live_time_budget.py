@@ -5,16 +5,14 @@ within its time budget, naming the plugin, and the worker is free for ``/health`
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.conftest import MINI_PACKS, ROOT, require
-from tests.test_live_server import GUNICORN, LiveServer, _wait_until_healthy, free_port
+from tests.conftest import MINI_PACKS
+from tests.gunicorn_support import LiveServer, free_port, running_gunicorn
 
 pytestmark = pytest.mark.live
 
@@ -36,32 +34,19 @@ CLIENT_TIMEOUT = 20  # far below the plugin's 60 s: a read timeout means the wor
 
 @pytest.fixture(scope="module")
 def slow_live(tmp_path_factory) -> Iterator[LiveServer]:
-    require(GUNICORN.exists(), f"gunicorn next to {sys.executable}")
     folder = tmp_path_factory.mktemp("slow-live")
     plugins = folder / "plugins"
     plugins.mkdir()
     (plugins / "slow.py").write_text(textwrap.dedent(SLOW_PLUGIN))
     port = free_port()
-    command = [str(GUNICORN), "--workers", "1", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-               "--no-control-socket", "--timeout", "120", "--max-requests", "200", "wsgi:app"]
+    options = ["--workers", "1", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+               "--timeout", "120", "--max-requests", "200", "wsgi:app"]
     env = {**os.environ, "ADVISOR_INSTANCE_DIR": str(folder / "instance"), "ADVISOR_RULES_DIR": str(MINI_PACKS),
            "ADVISOR_PLUGINS_DIR": str(plugins), "ADVISOR_PLUGINS_ENTRY_POINTS": "false",
            "ADVISOR_ADVICE_TIME_BUDGET_MS": "500", "ADVISOR_RATELIMIT_ENABLED": "false"}
     env.pop("ADVISOR_CONFIG_FILE", None)
-    log = folder / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = LiveServer(process, f"http://127.0.0.1:{port}", port, log)
-    try:
-        _wait_until_healthy(server)
+    with running_gunicorn(options, port, folder, env) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_a_sleeping_plugin_is_abandoned_and_health_answers(slow_live):

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.storage_fixtures import closed_port
+from tests.gunicorn_support import free_port, running_gunicorn
 
 CREATES = 200
 THREADS = 16
@@ -29,7 +25,7 @@ COMPLETE = {  # the built-in rules; an advice with several risks, so rows are of
 @pytest.fixture
 def gunicorn(tmp_path: Path):
     """gunicorn with two workers on 127.0.0.1 and an empty instance folder; stopped after."""
-    port = closed_port()
+    port = free_port()
     env = {
         **os.environ,
         "ADVISOR_INSTANCE_DIR": str(tmp_path),
@@ -39,35 +35,9 @@ def gunicorn(tmp_path: Path):
         "ADVISOR_SECRET_KEY": "concurrency-test",
     }
     env.pop("ADVISOR_DATABASE_URL", None)
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--graceful-timeout", "10", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a readiness wait on a busy machine, not a timing test
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()}")
-            try:
-                if requests.get(f"{base}/api/v1/health", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer on /api/v1/health: {(tmp_path / 'gunicorn.log').read_text()}")
-            time.sleep(0.1)
-        yield base, tmp_path / "advisor.db"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    options = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"]
+    with running_gunicorn(options, port, tmp_path, env) as server:
+        yield server.base_url, tmp_path / "advisor.db"
 
 
 @pytest.mark.live

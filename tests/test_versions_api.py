@@ -77,7 +77,7 @@ def test_a_retried_create_with_an_idempotency_key_returns_the_first_record(api, 
     assert first.status_code == again.status_code == 201
     assert again.json["id"] == first.json["id"] and again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
-    other = api.post(BASE, json={"answers": REQUIRED, "label": "Zuid"}, headers=headers)
+    other = api.post(BASE, json={"answers": REQUIRED, "label": "Zuid"}, headers={**headers, "Accept-Language": "en"})
     assert problem(other, 409)["errors"] == {"Idempotency-Key": ["used before with another body"]}
     assert api.post(BASE, json={"answers": REQUIRED}, headers={"Idempotency-Key": "x" * 256}).status_code == 400
     # The same key on another route is another request; without a key every POST creates.
@@ -121,7 +121,7 @@ def test_a_response_of_a_closed_round_cannot_be_changed_through_the_invitation(a
     response = api.post(f"/api/v1/invitations/{token}/responses", json={"label": "Gemeente", "answers": REQUIRED}).json
     assert api.post(f"/api/v1/collaborations/{cid}/rounds", json={}).status_code == 201
     url = f"/api/v1/invitations/{token}/responses/{response['id']}"
-    body = problem(api.patch(url, json={"answers": {"horizon": "permanent"}}), 409)
+    body = problem(api.patch(url, json={"answers": {"horizon": "permanent"}}, headers={"Accept-Language": "en"}), 409)
     assert "closed" in body["detail"]
     problem(api.patch(f"/api/v1/collaborations/{cid}/responses/{response['id']}", json={"label": "Nieuw"}), 409)
     assert api.get(url).json["answers"]["horizon"] == "years"

@@ -20,6 +20,7 @@ from flask_smorest import abort
 from werkzeug.datastructures import Headers
 
 from ..header_names import add_in_one_pass, set_default, set_header
+from ..reasons import N_
 
 API_SEMVER = "1.1.0"
 """The API's full version: major in the URL (/api/v1), all three parts in API-Version."""
@@ -54,15 +55,15 @@ def check_request() -> None:
     environ = req.environ  # what req.headers reads, without its name translation on every get
     encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
     if encoding not in IDENTITY:
-        abort(415, message=f"The body is encoded as '{encoding}', which this service does not decode: "
-              "send it unencoded.")
+        abort(415, message=N_("The body is encoded as '{encoding}', which this service does not decode: "
+                              "send it unencoded.").format(encoding=encoding))
     offered = SENDS.get(endpoint, JSON_TYPES)
     accept = environ.get("HTTP_ACCEPT", "").strip()
     if accept and accept != ANY_TYPE and req.accept_mimetypes.best_match(offered) is None:
-        abort(406, message=f"This route sends {', '.join(offered)}; the Accept header excludes it.")
+        abort(406, message=N_("This route sends {types}; the Accept header excludes it.").format(types=", ".join(offered)))
     if req.method in WRITE_METHODS and not has_body(req):
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
-              errors={"body": ["a body is required"]})
+              errors={"body": [N_("a body is required")]})
 
 
 def has_body(req: Request) -> bool:

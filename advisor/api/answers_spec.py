@@ -15,6 +15,7 @@ from marshmallow import ValidationError, fields, validate
 
 from ..engine import Engine
 from ..model import Question, localize
+from ..reasons import N_
 
 ANSWERS = "Answers"
 COMPLETE_ANSWERS = "CompleteAnswers"
@@ -27,7 +28,7 @@ class AnswersField(fields.Dict):
 
     def __init__(self, *, complete: bool, **kwargs: Any) -> None:
         super().__init__(keys=fields.String(validate=validate.Length(
-            min=1, max=200, error="a question id has 1 to {max} characters")),
+            min=1, max=200, error=N_("a question id has 1 to {max} characters"))),
                          values=fields.Raw(allow_none=not complete), **kwargs)
         self.complete = complete
 

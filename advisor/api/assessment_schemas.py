@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..storage.service import LABEL_MAX, LabelError, check_label
 from .answers_spec import AnswersField
+from .request_schema import RequestSchema
 from .schemas import (
     ANSWER_VALUE_DOC,
     MAX_ANSWERS,
@@ -29,7 +30,7 @@ def storable_label(value: str) -> None:
     try:
         check_label(value)
     except LabelError as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(exc.args[0]) from None  # the Reason, not its English
 
 
 def label_field() -> fields.String:
@@ -39,7 +40,7 @@ def label_field() -> fields.String:
 VERSION_DESCRIPTION = ("The stored version, counting every change: the ETag is this number in quotes; send it "
                        "in If-Match to change exactly this version.")
 
-class AssessmentCreateSchema(Schema):
+class AssessmentCreateSchema(RequestSchema):
     answers = AnswersField(
         complete=False, required=True, validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS),
         metadata={"description": "Question id to answer. Unfinished answers are stored as a draft."},
@@ -48,7 +49,7 @@ class AssessmentCreateSchema(Schema):
     lang = LangField()
 
 
-class AssessmentPatchSchema(Schema):
+class AssessmentPatchSchema(RequestSchema):
     answers = AnswersField(
         complete=False, validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS),
         metadata={"description": "Answers to add or change; null removes an answer (JSON Merge Patch)."},

@@ -20,7 +20,6 @@ batch cannot get around the limits that hold for single requests.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -33,14 +32,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import limit_classes
 from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
+from ..reasons import N_
 from ..wire import advice_to_wire
 from . import strictjson
 from .batch_schemas import BatchItemSchema, BatchRequestSchema, BatchResponseSchema, BatchResultSchema
 from .blueprint import Blueprint
 from .fastload import batch_item_loader
 from .problem_docs import BAD_BODY
-from .problem_types import for_status
-from .problems import flatten_errors, invalid_params_from_errors, invalid_params_from_messages, request_lang
+from .problem_types import GENERIC, for_status
+from .problems import detail_in, flatten_errors, invalid_params_from_messages, said_in
 from .views import ACCEPT_LANGUAGE, IF_MATCH, check_ruleset, json_response, pick_lang, ruleset_dict
 
 NDJSON = "application/x-ndjson"
@@ -59,21 +59,29 @@ def json_or_ndjson_body():
     """A batch is JSON or NDJSON; anything else is a 415."""
     mimetype = request.mimetype or ""
     if request.method == "POST" and mimetype != NDJSON and mimetype != JSON and not mimetype.endswith("+json"):
-        abort(415, message=f"Send the batch as {JSON} or as {NDJSON} (one item per line).")
+        abort(415, message=N_("Send the batch as {json} or as {ndjson} (one item per line).").format(json=JSON, ndjson=NDJSON))
 
 
-def item_problem(status: int, detail: str, errors: dict[str, list[str]] | None = None,
+def item_problem(status: int, detail: str, lang: str, errors: dict[str, list[str]] | None = None,
                  invalid_params: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
-    """A problem for one item: the same members as a problem-details response."""
+    """A problem for one item, with the same members as a problem-details response, in `lang`
+    (the item's language, else the batch's: the language its advice would have been in)."""
     kind = for_status(status)
-    lang = request_lang()
     body: dict[str, Any] = {"type": kind.uri if kind else "about:blank",
-                            "title": kind.title[lang] if kind else "Error", "status": status, "detail": detail}
+                            "title": kind.title[lang] if kind else GENERIC[lang], "status": status,
+                            "detail": detail_in(detail, lang)}
     if errors:
-        body["errors"] = errors
-        body["invalidParams"] = invalid_params if invalid_params is not None else invalid_params_from_errors(errors)
+        body["errors"], body["invalidParams"] = said_in(lang, errors, invalid_params)
     body.update(extra)
     return body
+
+
+def item_lang(raw: Any, batch_lang: str) -> str:
+    """An item's language: its own ``lang`` (any case) when that is a language, else the batch's."""
+    asked = raw.get("lang") if isinstance(raw, dict) else None
+    if isinstance(asked, str) and asked.lower() in current_app.config["LANGUAGES"]:
+        return asked.lower()
+    return batch_lang
 
 
 def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str, Any]:
@@ -85,25 +93,25 @@ def advise_item(raw: Any, lang: str, *, alternatives: bool = False) -> dict[str,
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
-            422, "This item does not fit the API: see errors.", flatten_errors(messages),
+            422, "This item does not fit the API: see errors.", item_lang(raw, lang), flatten_errors(messages),
             invalid_params_from_messages(messages))}
     engine = get_advisor().engine
-    item_lang = item.get("lang") or lang
+    language = item.get("lang") or lang
     try:
         clean = engine.validate_answers(item["answers"])
-        advice = engine.advise_valid(clean, item_lang)
+        advice = engine.advise_valid(clean, language)
     except AnswersError as exc:
         return {"ref": ref, "status": 422, "advice": None, "problem": item_problem(
-            422, "Some answers do not fit the questionnaire: see errors.", exc.errors)}
+            422, "Some answers do not fit the questionnaire: see errors.", language, exc.errors)}
     except PluginFailed as exc:
         return {"ref": ref, "status": 503, "advice": None, "problem": item_problem(
-            503, "A rule plugin failed and strict mode is on.", failed_plugins=[
+            503, "A rule plugin failed and strict mode is on.", language, failed_plugins=[
                 {"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in exc.failures])}
     if alternatives:
         from dataclasses import replace
 
         from ..whatif import alternatives as what_would_change
-        advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, item_lang)))
+        advice = replace(advice, alternatives=tuple(what_would_change(engine, clean, advice.recommended, language)))
     return {"ref": ref, "status": 200, "advice": advice_to_wire(advice), "problem": None}
 
 
@@ -124,10 +132,11 @@ def advice_batch():
     request.max_content_length = current_app.config["BATCH_MAX_CONTENT_LENGTH"]
     if request.mimetype == NDJSON:
         return ndjson_batch()
+    raw = _json_body()
     try:
-        body = REQUEST.load(_json_body())
+        body = REQUEST.load(raw)
     except ValidationError as exc:
-        abort(422, messages={"json": exc.messages})
+        abort(422, messages={"json": exc.messages}, lang=raw.get("lang") if isinstance(raw, dict) else None)
     check_ruleset(body.get("ruleset"))
     lang = pick_lang(body.get("lang"))
     charge_rate_limits(len(body["items"]))
@@ -140,11 +149,8 @@ def advice_batch():
 def _json_body() -> Any:
     try:
         return strictjson.loads(request.get_data(cache=True))
-    except RecursionError:
-        abort(400, messages={"json": ["Invalid JSON body: the JSON nests too deeply."]})
-    except ValueError as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8 JSON"
-        abort(400, messages={"json": [f"Invalid JSON body: {reason}."]})
+    except (RecursionError, ValueError) as exc:
+        abort(400, messages={"json": [strictjson.invalid_body(exc)]})
 
 
 def ndjson_batch() -> Response:
@@ -160,7 +166,8 @@ def ndjson_batch() -> Response:
             yield from advise_lines()
         except RequestEntityTooLarge:
             yield _line({"ref": None, "status": 413, "advice": None, "problem": item_problem(
-                413, f"The NDJSON body is over {request.max_content_length} bytes: the rest was not read.")})
+                413, N_("The NDJSON body is over {limit} bytes: the rest was not read.").format(
+                    limit=request.max_content_length), lang)})
 
     def advise_lines() -> Iterator[bytes]:
         count = 0
@@ -170,16 +177,16 @@ def ndjson_batch() -> Response:
             count += 1
             if count > limit:
                 result = {"ref": None, "line": number, "status": 413, "advice": None, "problem": item_problem(
-                    413, f"At most {limit} items per NDJSON batch: this line and the rest were not read.")}
+                    413, N_("At most {limit} items per NDJSON batch: this line and the rest were not read.").format(
+                        limit=limit), lang)}
                 yield _line(result)
                 charge_rate_limits(limit, limits)
                 return
             try:
                 raw = strictjson.loads(line)
             except (ValueError, RecursionError) as exc:
-                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON"
-                result = {"ref": None, "status": 400, "advice": None,
-                          "problem": item_problem(400, f"Line {number} is not JSON: {reason}.")}
+                result = {"ref": None, "status": 400, "advice": None, "problem": item_problem(
+                    400, "This line is not JSON: see errors.", lang, {"body": [strictjson.invalid_body(exc)]})}
             else:
                 result = advise_item(raw, lang)
             yield _line({**result, "line": number})

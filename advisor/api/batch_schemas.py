@@ -6,7 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..reasons import N_
 from .answers_spec import AnswersField
+from .request_schema import RequestSchema
 from .schemas import (
     MAX_ANSWERS,
     TOO_MANY_ANSWERS,
@@ -25,7 +27,7 @@ EXAMPLE_ANSWERS = {"scope": "individual_cases", "horizon": "months", "change_typ
                    "domains": ["care", "welfare"], "partners": 3, "budget": "none"}
 
 
-class BatchItemSchema(Schema):
+class BatchItemSchema(RequestSchema):
     """One answer set of a batch (in NDJSON: one line)."""
 
     EXAMPLE_LINE = {"ref": "dossier-2026-0142", "answers": EXAMPLE_ANSWERS}
@@ -43,11 +45,11 @@ class ItemsField(fields.List):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
         if not isinstance(value, list):
-            raise ValidationError("must be a list of answer sets")
+            raise ValidationError(N_("must be a list of answer sets"))
         return list(value)
 
 
-class BatchRequestSchema(Schema):
+class BatchRequestSchema(RequestSchema):
     """A batch of answer sets to advise on."""
 
     EXAMPLE = {"lang": "en", "items": [
@@ -57,7 +59,7 @@ class BatchRequestSchema(Schema):
 
     items = ItemsField(fields.Nested(BatchItemSchema), required=True,
                        validate=validate.Length(min=1, max=BATCH_MAX_ITEMS,
-                                                error="from {min} to {max} answer sets; send more as NDJSON"),
+                                                error=N_("from {min} to {max} answer sets; send more as NDJSON")),
                        metadata={"description": f"1 to {BATCH_MAX_ITEMS} answer sets, each with its own ref."})
     lang = LangField(metadata={"description": "The language of the texts; defaults to ?lang=, "
                                "then Accept-Language, then Dutch."})

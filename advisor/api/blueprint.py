@@ -8,7 +8,6 @@ webargs catches neither, so a crafted body would otherwise answer 500 or lose da
 from __future__ import annotations
 
 import functools
-import json
 import typing
 from collections.abc import Callable, Mapping
 
@@ -30,22 +29,12 @@ class SafeJSONParser(FlaskParser):
         try:
             return strictjson.loads(req.get_data(cache=True))
         except (RecursionError, ValueError) as exc:
-            if isinstance(exc, RecursionError):
-                reason = "the JSON nests too deeply"
-            elif isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
-                return self._handle_invalid_json_error(exc, req)
-            else:  # int() refuses numbers of thousands of digits
-                reason = "a number has more digits than any answer can have"
-            return self._handle_invalid_json_error(json.JSONDecodeError(reason, "", 0), req)
+            return self._handle_invalid_json_error(exc, req)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs) -> typing.NoReturn:
-        """Say why the body is not JSON, and where ("Expecting ',' delimiter: line 1 column 9")."""
-        if isinstance(error, json.JSONDecodeError):
-            where = f" at line {error.lineno} column {error.colno}" if error.doc else ""
-            reason = f"{error.msg}{where}"
-        else:
-            reason = "the body is not UTF-8 text"
-        abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
+        """Say why the body is not JSON, and where ("Expecting ',' delimiter at line 1 column 9"),
+        as a reason the problem details say in the request's language."""
+        abort(400, exc=error, messages={"json": [strictjson.invalid_body(error)]})
 
 
 class Blueprint(flask_smorest.Blueprint):

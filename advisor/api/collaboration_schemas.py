@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..reasons import N_
 from ..storage.service import LABEL_MAX
 from .answers_spec import AnswersField
+from .request_schema import RequestSchema
 from .assessment_schemas import VERSION_DESCRIPTION, storable_label
 from .schemas import ANSWER_VALUE_DOC, CompletenessSchema, LangField, RiskShapedSchema, WireAdvice
 
@@ -17,7 +19,7 @@ NOT_BLANK = f"^{PLAIN_TEXT}[^\\u0000-\\u0020\\u007f]{PLAIN_TEXT}$"
 
 def not_blank(value: str) -> None:
     if not value.strip(" "):
-        raise ValidationError("must not be empty")
+        raise ValidationError(N_("must not be empty"))
 
 
 def name_field(description: str, **kwargs) -> fields.String:
@@ -32,17 +34,17 @@ LABEL = "The partner's role or organisation, e.g. 'Gemeente' or 'Wijkteam'; uniq
 # --- Requests --------------------------------------------------------------------------------
 
 
-class CollaborationCreateSchema(Schema):
+class CollaborationCreateSchema(RequestSchema):
     name = name_field(NAME, required=True)
     lang = LangField()
 
 
-class CollaborationPatchSchema(Schema):
+class CollaborationPatchSchema(RequestSchema):
     name = name_field(NAME)
     lang = LangField()
 
 
-class ResponseCreateSchema(Schema):
+class ResponseCreateSchema(RequestSchema):
     label = name_field(LABEL, required=True)
     answers = AnswersField(
         complete=False, required=True,
@@ -52,7 +54,7 @@ class ResponseCreateSchema(Schema):
     lang = LangField()
 
 
-class ResponsePatchSchema(Schema):
+class ResponsePatchSchema(RequestSchema):
     label = name_field(LABEL)
     answers = AnswersField(
         complete=False,
@@ -61,7 +63,7 @@ class ResponsePatchSchema(Schema):
     lang = LangField()
 
 
-class RoundCloseSchema(Schema):
+class RoundCloseSchema(RequestSchema):
     """Closing a round: a body is required (``{}`` closes it without a note)."""
 
     note = fields.String(allow_none=True, validate=[validate.Length(max=LABEL_MAX), storable_label], metadata={
@@ -69,7 +71,7 @@ class RoundCloseSchema(Schema):
         "description": "Optional: why the round closes, e.g. 'Jaarlijkse evaluatie 2027'; shown in the history."})
 
 
-class OverviewQuerySchema(Schema):
+class OverviewQuerySchema(RequestSchema):
     lang = LangField()
     alternatives = fields.Boolean(
         load_default=False,

@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 
 from ..extension import get_advisor
 from ..model import Advice
+from ..reasons import N_
 from ..storage import collaborations as store
 from ..storage import idempotency
 from ..storage.service import LabelError
@@ -77,14 +78,14 @@ def problems(missing: str = NOT_FOUND) -> Iterator[None]:
         abort(404, message=NO_RESPONSE)
     except store.LabelTaken as exc:
         abort(409, message="The open round already has a response with this label.",
-              errors={"label": [f"'{exc.args[0]}' has answered in this round already"]})
+              errors={"label": [N_("'{label}' has answered in this round already").format(label=exc.args[0])]})
     except store.NothingToClose:
         abort(409, message="No response of the open round is complete: there is nothing to keep yet.")
     except store.RoundClosed:
         abort(409, message="This response belongs to a round that has been closed: what was kept stays as "
                            "it was. Answer again in the open round.")
     except LabelError as exc:
-        abort(422, message="A name or label that cannot be stored.", errors={"label": [str(exc)]})
+        abort(422, message="A name or label that cannot be stored.", errors={"label": [exc.args[0]]})
 
 
 def _page(endpoint: str, **values: Any) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
+from ..reasons import N_
 from ..storage import concurrency, idempotency
 from ..storage.service import AnswerConflict
 
@@ -79,8 +80,8 @@ def request_key(scope: str, body: Any) -> idempotency.RequestKey | None:
     if key is None:
         return None
     if not idempotency.valid_key(key):
-        abort(400, message=f"Idempotency-Key must be 1 to {idempotency.KEY_MAX} visible ASCII characters.",
-              errors={"Idempotency-Key": ["1 to 255 visible ASCII characters, e.g. a UUID"]})
+        abort(400, message=N_("Idempotency-Key must be 1 to {max} visible ASCII characters.").format(max=idempotency.KEY_MAX),
+              errors={"Idempotency-Key": [N_("1 to {max} visible ASCII characters, e.g. a UUID").format(max=idempotency.KEY_MAX)]})
     return idempotency.RequestKey.of(scope, key, body)
 
 
@@ -98,14 +99,14 @@ def write_problems() -> Iterator[None]:
               headers=etag_header(exc.current), current_version=exc.current)
     except AnswerConflict as exc:
         abort(409, message="Someone else changed these answers meanwhile.",
-              errors={f"answers.{qid}": [f"now {stored!r}, not what you last saw"] for qid, (stored, _) in
+              errors={f"answers.{qid}": [N_("now {stored!r}, not what you last saw").format(stored=stored)] for qid, (stored, _) in
                       exc.conflicts.items()})
     except concurrency.WriteConflict:
         abort(409, message="This collided with a change made at the same moment: read it again and retry.")
     except idempotency.KeyReused:
         abort(409, message="This Idempotency-Key was used before with another body: use a new key for "
                            "a new request.",
-              errors={"Idempotency-Key": ["used before with another body"]})
+              errors={"Idempotency-Key": [N_("used before with another body")]})
 
 
 def register_error_handlers(app: Flask, api: Api) -> None:

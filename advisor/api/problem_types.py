@@ -1,6 +1,7 @@
 """The catalogue of problem types: one stable ``type`` URI per class of error, and its page.
 
 A platform tells errors apart by ``type`` (RFC 9457), not by parsing ``title`` or ``detail``.
+The types themselves, with their texts, are data in ``problem_types.toml`` beside this module.
 Each type is a path-absolute URI (``/api/v1/problems/invalid-params``): the same string on every
 deployment, and it resolves on the serving host to a page that explains it (RFC 9457 allows a
 relative reference; it is resolved against the response's URL).
@@ -8,7 +9,9 @@ relative reference; it is resolved against the response's URL).
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, abort, render_template
 
@@ -27,63 +30,19 @@ class ProblemType:
         return f"{PROBLEMS_PREFIX}/{self.slug}"
 
 
-TYPES: tuple[ProblemType, ...] = (
-    ProblemType("invalid-body", 400, {"nl": "Ongeldige body", "en": "Invalid body"}, {
-        "nl": "De body ontbreekt of is geen geldige JSON: een lege body bij een schrijfverzoek, een "
-              "sleutel die twee keer voorkomt, NaN of Infinity, of een syntaxfout.",
-        "en": "The body is missing or is not valid JSON: an empty body on a write, a key that "
-              "occurs twice, NaN or Infinity, or a syntax error."}),
-    ProblemType("invalid-params", 422, {"nl": "Ongeldige invoer", "en": "Invalid input"}, {
-        "nl": "De JSON is leesbaar, maar velden passen niet bij de API of de vragenlijst. "
-              "`invalidParams` noemt elk veld als JSON Pointer met de reden; `errors` geeft "
-              "hetzelfde per veld zoals v1 het altijd gaf.",
-        "en": "The JSON parses, but fields do not fit the API or the questionnaire. "
-              "`invalidParams` names each field as a JSON Pointer with its reason; `errors` gives "
-              "the same by field as v1 always did."}),
-    ProblemType("unauthorized", 401, {"nl": "Niet geautoriseerd", "en": "Unauthorized"}, {
-        "nl": "Het token ontbreekt of klopt niet (`Authorization: Bearer ...`).",
-        "en": "The token is missing or wrong (`Authorization: Bearer ...`)."}),
-    ProblemType("not-found", 404, {"nl": "Niet gevonden", "en": "Not found"}, {
-        "nl": "Dit adres of deze sleutel bestaat niet: nooit gemaakt, gewist of verlopen.",
-        "en": "This address or key does not exist: never made, erased or expired."}),
-    ProblemType("method-not-allowed", 405, {"nl": "Methode niet toegestaan", "en": "Method not allowed"}, {
-        "nl": "Deze methode bestaat niet op dit adres; `Allow` noemt de methoden die wel bestaan.",
-        "en": "This method does not exist on this address; `Allow` lists the ones that do."}),
-    ProblemType("not-acceptable", 406, {"nl": "Niet aanvaardbaar", "en": "Not acceptable"}, {
-        "nl": "De `Accept`-header sluit elk formaat uit dat dit adres kan sturen (meestal JSON).",
-        "en": "The `Accept` header excludes every format this address can send (mostly JSON)."}),
-    ProblemType("conflict", 409, {"nl": "Conflict", "en": "Conflict"}, {
-        "nl": "Het verzoek botst met wat er al is, bijvoorbeeld een label dat in deze ronde al "
-              "antwoordde, of een ronde zonder complete reactie.",
-        "en": "The request clashes with what is there, e.g. a label that already answered in this "
-              "round, or a round without a complete response."}),
-    ProblemType("ruleset-changed", 412, {"nl": "Regelset gewijzigd", "en": "Rule set changed"}, {
-        "nl": "Je vroeg advies op een regelset (`ruleset` of `If-Match`) die niet meer geladen is. "
-              "`currentRuleset` geeft de vingerafdruk van nu; vraag opnieuw zonder voorwaarde of "
-              "met die vingerafdruk.",
-        "en": "You asked for advice on a rule set (`ruleset` or `If-Match`) that is no longer "
-              "loaded. `currentRuleset` gives today's fingerprint; ask again without the "
-              "precondition or with that fingerprint."}),
-    ProblemType("payload-too-large", 413, {"nl": "Body te groot", "en": "Body too large"}, {
-        "nl": "De body is groter dan de dienst aanneemt (`MAX_CONTENT_LENGTH`).",
-        "en": "The body is larger than the service accepts (`MAX_CONTENT_LENGTH`)."}),
-    ProblemType("unsupported-media-type", 415, {"nl": "Formaat niet ondersteund", "en": "Unsupported media type"}, {
-        "nl": "De body is geen JSON (`Content-Type`), of hij is gecodeerd (`Content-Encoding`) "
-              "op een manier die de dienst niet decodeert.",
-        "en": "The body is not JSON (`Content-Type`), or it is encoded (`Content-Encoding`) in a "
-              "way the service does not decode."}),
-    ProblemType("too-many-requests", 429, {"nl": "Te veel verzoeken", "en": "Too many requests"}, {
-        "nl": "Deze client stuurde te veel verzoeken; probeer opnieuw na `Retry-After` seconden.",
-        "en": "This client sent too many requests; try again after `Retry-After` seconds."}),
-    ProblemType("internal-error", 500, {"nl": "Interne fout", "en": "Internal error"}, {
-        "nl": "Een onverwachte fout in de dienst; die staat in het log. Het verzoek is niet uitgevoerd.",
-        "en": "An unexpected error in the service; it is in the log. The request was not carried out."}),
-    ProblemType("service-unavailable", 503, {"nl": "Dienst niet beschikbaar", "en": "Service unavailable"}, {
-        "nl": "Een onderdeel is onbereikbaar (de database), of een regelplugin faalde terwijl de "
-              "strikte modus aan staat. Probeer het later opnieuw (`Retry-After`).",
-        "en": "A dependency is unreachable (the database), or a rule plugin failed while strict "
-              "mode is on. Try again later (`Retry-After`)."}),
-)
+CATALOGUE = Path(__file__).with_name("problem_types.toml")
+
+
+def load_types(path: Path = CATALOGUE) -> tuple[ProblemType, ...]:
+    """The catalogue as data (one table per type, in the order the docs page lists them), so a
+    new class of error is a table added, not code."""
+    with path.open("rb") as handle:
+        tables = tomllib.load(handle)
+    return tuple(ProblemType(slug, entry["status"], entry["title"], entry["description"])
+                 for slug, entry in tables.items())
+
+
+TYPES: tuple[ProblemType, ...] = load_types()
 DUTCH_DETAILS: dict[str, str] = {
     "The request does not fit the API: see errors.": "Het verzoek past niet bij de API: zie errors.",
     "Some answers do not fit the questionnaire: see errors.":
@@ -109,9 +68,42 @@ DUTCH_DETAILS: dict[str, str] = {
         "Geen reactie van de open ronde is compleet: er is nog niets te bewaren.",
     "A name or label that cannot be stored.": "Een naam of label die niet opgeslagen kan worden.",
     "The database cannot be reached; try again shortly.": "De database is niet bereikbaar; probeer het zo opnieuw.",
+    "This item does not fit the API: see errors.": "Dit item past niet bij de API: zie errors.",
+    "This line is not JSON: see errors.": "Deze regel is geen JSON: zie errors.",
+    "Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'.":
+        "Stuur het beheertoken als 'Authorization: Bearer <ADMIN_TOKEN>'.",
+    "The record this Idempotency-Key made has been erased since.":
+        "Wat met deze Idempotency-Key is gemaakt, is inmiddels gewist.",
+    "This response belongs to a round that has been closed: what was kept stays as it was. "
+    "Answer again in the open round.":
+        "Deze reactie hoort bij een ronde die gesloten is: wat bewaard is, blijft zoals het was. "
+        "Antwoord opnieuw in de open ronde.",
+    "This was changed since the version named in If-Match: read it again, then apply your change "
+    "to the current version.":
+        "Dit is veranderd sinds de versie in If-Match: lees het opnieuw en doe je wijziging dan op "
+        "de huidige versie.",
+    "Someone else changed these answers meanwhile.": "Iemand anders heeft deze antwoorden intussen veranderd.",
+    "This collided with a change made at the same moment: read it again and retry.":
+        "Dit botste met een wijziging op hetzelfde moment: lees het opnieuw en probeer het nog eens.",
+    "This Idempotency-Key was used before with another body: use a new key for a new request.":
+        "Deze Idempotency-Key is al gebruikt met een andere body: gebruik een nieuwe sleutel voor een "
+        "nieuw verzoek.",
+    # werkzeug's own descriptions, for the errors the API leaves to it
+    "The browser (or proxy) sent a request that this server could not understand.":
+        "Dit verzoek kan de server niet lezen.",
+    "The requested URL was not found on the server. If you entered the URL manually please check "
+    "your spelling and try again.":
+        "Deze URL bestaat niet. Typte je hem zelf? Kijk dan of hij goed gespeld is.",
+    "The method is not allowed for the requested URL.": "Deze methode kan niet op deze URL.",
+    "The data value transmitted exceeds the capacity limit.": "Wat je stuurt, is groter dan de grens.",
+    "The server encountered an internal error and was unable to complete your request. Either the "
+    "server is overloaded or there is an error in the application.":
+        "Er ging iets mis in de server, en je verzoek is niet uitgevoerd. De server is te druk, of "
+        "er zit een fout in de toepassing.",
 }
 """Dutch for the API's own fixed problem details (a Dutch request gets them in Dutch); the
-reasons per field come from marshmallow and the engine and stay English."""
+reasons per field are :class:`~advisor.reasons.Reason`s, said in the request's language from
+the catalogs (``advisor/translations``)."""
 
 BY_STATUS = {problem_type.status: problem_type for problem_type in TYPES}
 BY_SLUG = {problem_type.slug: problem_type for problem_type in TYPES}

@@ -1,7 +1,8 @@
 """RFC 9457 problem details for every error the JSON API gives, 4xx and 5xx alike.
 
 Every problem has a stable ``type`` URI per class of error (``advisor/api/problem_types.py``),
-a ``title`` in the request's language, and for refused fields both the v1 ``errors`` object
+its texts (``title``, ``detail``, every reason) in the request's language, chosen as for every
+other text of the API (``request_lang``), and for refused fields both the v1 ``errors`` object
 (dotted field to reasons, as v1 clients read it) and ``invalidParams`` (one entry per reason,
 ``name`` a JSON Pointer into the body, which stays unambiguous for dotted question ids).
 """
@@ -14,7 +15,8 @@ from typing import Any
 from flask import Response, current_app, has_request_context, json, request
 from werkzeug.exceptions import HTTPException
 
-from . import problem_types
+from ..reasons import Reason, say
+from . import problem_types, strictjson
 
 PROBLEM_MIMETYPE = "application/problem+json"
 DICT_ENTRY_PARTS = frozenset({"key", "value"})
@@ -41,7 +43,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
         for index, value in enumerate(messages):
             flat.update(flatten_errors(value, f"{prefix}[{index}]"))
         return flat
-    return {prefix or "body": [str(messages)]}
+    return {prefix or "body": [messages if isinstance(messages, str) else str(messages)]}
 
 
 def pointer(*parts: Any) -> str:
@@ -68,7 +70,7 @@ def invalid_params_from_messages(messages: Any, path: tuple[Any, ...] = ()) -> l
     if isinstance(messages, list):
         return [entry for index, value in enumerate(messages)
                 for entry in invalid_params_from_messages(value, (*path, index))]
-    return [{"name": pointer(*path), "reason": str(messages)}]
+    return [{"name": pointer(*path), "reason": messages if isinstance(messages, str) else str(messages)}]
 
 
 def invalid_params_from_errors(errors: Mapping[str, list[str]]) -> list[dict[str, str]]:
@@ -82,23 +84,57 @@ def invalid_params_from_errors(errors: Mapping[str, list[str]]) -> list[dict[str
             name = pointer("answers", key.removeprefix("answers."))
         else:
             name = pointer(*key.split("."))
-        params += [{"name": name, "reason": str(reason)} for reason in reasons]
+        params += [{"name": name, "reason": reason if isinstance(reason, str) else str(reason)} for reason in reasons]
     return params
 
 
-PROBLEM_DEFAULT_LANG = "en"
-"""Problems are for the developers of a platform: English unless the request asks for Dutch."""
+PROBLEM_DEFAULT_LANG = "nl"
+"""The language of a problem made outside a request (none is: every problem answers one)."""
+BODY_LANG_MAX_BYTES = 1024 * 1024
+"""A body read for its ``lang`` after an error: larger ones (a batch) name their language themselves."""
 
 
-def request_lang() -> str:
-    """The language a problem is written in: ``?lang=``, then Accept-Language, then English."""
+def request_lang(explicit: Any = None) -> str:
+    """The language a problem is written in, chosen as for every other text of the API:
+    `explicit` (a batch item's ``lang``), ``lang`` in the body, ``?lang=``, Accept-Language,
+    then ``DEFAULT_LANG``. A ``lang`` that is not a language is passed over (it is the error)."""
     if not has_request_context():
         return PROBLEM_DEFAULT_LANG
     languages = current_app.config["LANGUAGES"]
-    asked = (request.args.get("lang") or "").lower()
-    if asked in languages:
-        return asked
-    return request.accept_languages.best_match(languages) or PROBLEM_DEFAULT_LANG
+    for asked in (explicit, body_lang(), request.args.get("lang")):
+        if isinstance(asked, str) and asked.lower() in languages:
+            return asked.lower()
+    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LANG"]
+
+
+def body_lang() -> Any:
+    """The top-level ``lang`` of a JSON body the route has read already (only on the error path:
+    a body not read, e.g. one refused for its size, is not read for this)."""
+    data = getattr(request, "_cached_data", None)
+    if not data or len(data) > BODY_LANG_MAX_BYTES or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    try:
+        body = strictjson.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return body.get("lang") if isinstance(body, dict) else None
+
+
+def detail_in(detail: str, lang: str) -> str:
+    """A problem's ``detail`` in `lang`: a Reason from the catalogs, a fixed text from
+    ``DUTCH_DETAILS`` (the API's own and werkzeug's)."""
+    if isinstance(detail, Reason):
+        return say(detail, lang)
+    return problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
+
+
+def said_in(lang: str, errors: Mapping[str, list[str]],
+            invalid_params: list[dict[str, str]] | None) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """``errors`` and ``invalidParams`` with every reason in `lang` (their keys and names as they are)."""
+    if invalid_params is None:
+        invalid_params = invalid_params_from_errors(errors)
+    return ({key: [say(reason, lang) for reason in reasons] for key, reasons in errors.items()},
+            [{**param, "reason": say(param["reason"], lang)} for param in invalid_params])
 
 
 def problem(
@@ -109,10 +145,12 @@ def problem(
     errors: Mapping[str, list[str]] | None = None,
     invalid_params: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    lang: str | None = None,
     **extra: Any,
 ) -> Response:
-    """A problem-details response; `title` defaults to the type's title in the request's language."""
-    lang = request_lang()
+    """A problem-details response; `title`, `detail` and the reasons in the request's language
+    (`lang` when the route knows it)."""
+    lang = request_lang(lang)
     kind = problem_types.for_status(status)
     body: dict[str, Any] = {
         "type": kind.uri if kind else "about:blank",
@@ -120,11 +158,10 @@ def problem(
         "status": status,
     }
     if detail:
-        body["detail"] = problem_types.DUTCH_DETAILS.get(detail, detail) if lang == "nl" else detail
+        body["detail"] = detail_in(detail, lang)
     body["instance"] = request.path
     if errors:
-        body["errors"] = dict(errors)
-        body["invalidParams"] = invalid_params if invalid_params is not None else invalid_params_from_errors(errors)
+        body["errors"], body["invalidParams"] = said_in(lang, errors, invalid_params)
     body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers["Content-Language"] = lang
@@ -151,4 +188,4 @@ def from_http_exception(error: HTTPException) -> Response:
             headers.setdefault(name, value)
     extra = {key: data[key] for key in ("failed_plugins", "currentRuleset", "current_version") if key in data}
     return problem(error.code or 500, error.name, detail, errors=errors, invalid_params=invalid_params,
-                   headers=headers, **extra)
+                   headers=headers, lang=data.get("lang"), **extra)

@@ -8,14 +8,16 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ..model import SEVERITY_ORDER, Advice
+from ..reasons import N_
 from ..wire import advice_to_wire
 from .answers_spec import AnswersField
 from .fastdump import compile_dump
+from .request_schema import RequestSchema
 
 LANGS = ("nl", "en")
 MAX_ANSWERS = 500
 """More answers than any questionnaire has questions: a body over it is refused before parsing them."""
-TOO_MANY_ANSWERS = "at most {max} answers"
+TOO_MANY_ANSWERS = N_("at most {max} answers")
 ANSWER_VALUE_DOC = {
     "description": "An option id (choice), a list of option ids (multi) or a whole number (integer).",
     "oneOf": [
@@ -49,7 +51,7 @@ class LangField(fields.String):
         return text.lower() if text.isascii() else text
 
 
-class LangQuerySchema(Schema):
+class LangQuerySchema(RequestSchema):
     lang = LangField(
         metadata={"description": "Language of the texts; defaults to Accept-Language, then Dutch."},
     )
@@ -76,7 +78,7 @@ class ResponseSchema(Schema):
         return compiled(obj)
 
 
-class AdviceRequestSchema(Schema):
+class AdviceRequestSchema(RequestSchema):
     answers = AnswersField(complete=True, required=True,
                            validate=validate.Length(max=MAX_ANSWERS, error=TOO_MANY_ANSWERS))
     lang = LangField(metadata={"description": "Language of the texts; defaults to ?lang=, then Accept-Language, then Dutch."})
@@ -342,7 +344,9 @@ class InvalidParamSchema(Schema):
     name = fields.String(required=True, metadata={
         "description": "JSON Pointer into the body (`/answers/horizon`; \"\" is the whole body), "
         "or a query parameter's name.", "example": "/answers/horizon"})
-    reason = fields.String(required=True, metadata={"description": "Why it was refused."})
+    reason = fields.String(required=True, metadata={
+        "description": "Why it was refused, in the request's language (nl or en, as `Content-Language` "
+        "says); bounds, option ids and question ids in it are the same in both."})
 
 
 class ProblemSchema(Schema):
@@ -355,7 +359,8 @@ class ProblemSchema(Schema):
     instance = fields.String()
     errors = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()),
-        metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused."},
+        metadata={"description": "Field (e.g. answers.horizon) to the reasons it was refused, in the "
+                  "request's language."},
     )
     failed_plugins = fields.List(fields.Nested(PluginFailureSchema))
     invalidParams = fields.List(fields.Nested(InvalidParamSchema), metadata={

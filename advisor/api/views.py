@@ -13,6 +13,7 @@ from ..engine import AnswersError, PluginFailed
 from ..extension import get_advisor
 from ..model import Advice, localize
 from ..plugins import describe
+from ..reasons import N_
 from ..whatif import with_alternatives as add_alternatives
 from ..wire import advice_to_wire
 from . import schemas
@@ -244,7 +245,7 @@ def health():
     # "degraded: ..." serves (a broken plugin left out by PLUGIN_ERRORS = "skip"); anything else is down.
     down = sorted(name for name, value in checks.items() if value != "ok" and not value.startswith("degraded"))
     if down:
-        return problem(503, detail=f"Not ready: {', '.join(down)} down.", checks=checks,
+        return problem(503, detail=N_("Not ready: {down} down.").format(down=", ".join(down)), checks=checks,
                        plugins=len(advisor.plugins), ruleset=fingerprint)
     healthy = all(value == "ok" for value in checks.values())
     return {"status": "ok" if healthy else "degraded", "plugins": len(advisor.plugins), "ruleset": fingerprint,

@@ -14,6 +14,7 @@ from typing import Any
 from ..cases import CaseResult
 from ..engine import Engine
 from ..rulepack import RulePack
+from .report_lines import listed
 
 
 @dataclass(slots=True)
@@ -78,20 +79,14 @@ def coverage_lines(report: Sequence[PackCoverage]) -> list[str]:
     """The coverage as text: a line per pack, then what no case reached."""
     lines = ["coverage:"]
     for entry in report:
-        parts = []
-        if entry.rules is None:
-            parts.append("rules in Python code (only those that fired are known)")
-        elif entry.rules:
-            parts.append(f"{entry.rules - len(entry.rules_unfired)}/{entry.rules} rules fired")
-        if entry.risks:
-            parts.append(f"{entry.risks - len(entry.risks_unraised)}/{entry.risks} risks raised")
-        if entry.options:
-            parts.append(f"{entry.options - len(entry.options_unused)}/{entry.options} options answered")
+        parts = ["rules in Python code (only those that fired are known)"] if entry.rules is None else []
+        parts += [f"{total - len(missed)}/{total} {what}" for total, missed, what in (
+            (entry.rules, entry.rules_unfired, "rules fired"),
+            (entry.risks, entry.risks_unraised, "risks raised"),
+            (entry.options, entry.options_unused, "options answered"),
+        ) if total]
         lines.append(f"  {entry.pack}: {', '.join(parts)}")
-        if entry.rules_unfired:
-            lines.append(f"    rules that fired in no case: {', '.join(entry.rules_unfired)}")
-        if entry.risks_unraised:
-            lines.append(f"    risks no case raised: {', '.join(entry.risks_unraised)}")
-        if entry.options_unused:
-            lines.append(f"    options no case answers: {', '.join(entry.options_unused)}")
+        lines += listed("rules that fired in no case", entry.rules_unfired, "    ")
+        lines += listed("risks no case raised", entry.risks_unraised, "    ")
+        lines += listed("options no case answers", entry.options_unused, "    ")
     return lines

@@ -25,7 +25,7 @@ LINE_WIDTH = 100
 SECTIONS: dict[str, tuple[str, ...]] = {
     "pack": ("id", "version", "title", "description", "changelog"),
     "steps": ("id", "order", "title", "intro"),
-    "questions": ("id", "step", "kind", "required", "order", "text", "help", "options", "min", "max"),
+    "questions": ("id", "step", "kind", "required", "situation", "order", "text", "help", "options", "min", "max"),
     "forms": ("id", "order", "name", "summary", "description", "strengths", "weaknesses"),
     "rules": ("id", "valid_from", "valid_until", "when", "contributions", "because", "source"),
     "risks": ("id", "severity", "valid_from", "valid_until", "when", "reasons", "title", "why", "advice", "source"),

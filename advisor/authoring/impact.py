@@ -15,6 +15,7 @@ from typing import Any
 
 from ..engine import AnswersError, Engine
 from ..model import Advice
+from .report_lines import listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +186,8 @@ def change_lines(change: Change) -> list[str]:
         lines.append(f"  form: {change.form_before or 'refused'} -> {change.form_after or 'refused'}")
     elif change.ranking_changed:
         lines.append(f"  ranking: {' > '.join(change.ranking_before)} -> {' > '.join(change.ranking_after)}")
-    if change.risks_added:
-        lines.append(f"  risks added: {', '.join(change.risks_added)}")
-    if change.risks_removed:
-        lines.append(f"  risks removed: {', '.join(change.risks_removed)}")
+    lines += listed("risks added", change.risks_added)
+    lines += listed("risks removed", change.risks_removed)
     for side, errors in (("base", change.errors_before), ("head", change.errors_after)):
         for key, reasons in errors.items():
             lines.append(f"  the {side} rules refuse {key}: {', '.join(reasons)}")

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..engine import AnswersError, Engine
+from ..reasons import N_
 from ..wire import advice_to_wire
 from . import concurrency, expiry, idempotency
 from .concurrency import VersionMismatch, WriteConflict
@@ -64,12 +65,12 @@ def check_label(label: str | None) -> str | None:
     if label is None:
         return None
     if not isinstance(label, str):
-        raise LabelError("must be a string")
+        raise LabelError(N_("must be a string"))
     if len(label) > LABEL_MAX:
-        raise LabelError(f"must be at most {LABEL_MAX} characters")
+        raise LabelError(N_("must be at most {max} characters").format(max=LABEL_MAX))
     if any(ord(char) < 32 or ord(char) == 127 or 0xD800 <= ord(char) <= 0xDFFF for char in label):
         # PostgreSQL refuses NUL in text, and no driver encodes a lone surrogate.
-        raise LabelError("must be plain text: no control characters or unpaired surrogates")
+        raise LabelError(N_("must be plain text: no control characters or unpaired surrogates"))
     return label
 
 

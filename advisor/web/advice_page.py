@@ -15,14 +15,9 @@ from typing import Any
 
 from ..api.views import forms_by_id
 from ..combine import Combination
+from ..extension import get_advisor
 from ..model import Advice, Alternative
-
-SITUATION_FACTS = frozenset({
-    "scope", "horizon", "change_type", "domains", "partners", "current_form", "age_years", "turnover",
-    "key_people", "funding_risk", "trust", "goal_consensus",
-})
-"""Questions that describe the situation rather than a choice the collaboration makes itself: what
-would change the advice names them last (a manager cannot decide to have 25 partners instead of 6)."""
+from .plugin_failures import failed_plugins_view
 
 ALTERNATIVES_PER_FORM = 3
 
@@ -66,6 +61,7 @@ def advice_view(result: Advice, lang: str, *, steps: list[dict[str, Any]] | None
         "lead_points": recommended["score"] - (runner_up["score"] if runner_up else 0),
         "answer_summary": answer_summary(steps, answers) if steps is not None and answers is not None else [],
         "step_of": step_numbers(steps) if steps is not None else {},
+        "failed_plugins": failed_plugins_view(result.failed_plugins),
         "made_on": datetime.now(UTC),
     }
 
@@ -95,8 +91,11 @@ def answer_summary(steps: Iterable[Mapping[str, Any]], answers: Mapping[str, Any
 
 
 def preferred_order(question_id: str) -> int:
-    """What would change the advice searches answers a manager can change first."""
-    return 1 if question_id in SITUATION_FACTS else 0
+    """What would change the advice searches answers a manager can change first: a question its
+    pack marks ``situation = true`` describes the situation (a manager cannot decide to have 25
+    partners instead of 6), so it comes last."""
+    question = get_advisor().engine.questions.get(question_id)
+    return 1 if question is not None and question.situation else 0
 
 
 def alternatives_by_form(alternatives: Iterable[Alternative], forms: Mapping[str, Mapping[str, Any]]
