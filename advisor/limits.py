@@ -34,17 +34,18 @@ from functools import lru_cache
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import TooManyRequests
 
 from .api import API_PREFIX
 from .api.admin import admin_token_matches, weak_secret_problem
 from .api.problems import problem
-from .header_names import present, set_header
+from .header_names import add_in_one_pass, set_header
 from .limit_classes import ClassLimits, Counted
 from .reasons import N_
 
@@ -197,7 +198,7 @@ def _class_check(limiter: Limiter, classes: ClassLimits, keys: Mapping[str, str]
             return None  # reads, and unrouted requests (404, 405), are not counted
         scope = limit_class_of(req.method, req.path)
         api_key = _api_key(keys)
-        client = _key_identity(api_key) if api_key is not None else get_remote_address()
+        client = _key_identity(api_key) if api_key is not None else (req.remote_addr or "127.0.0.1")  # get_remote_address()
         counted = classes.count(client, classes.windows_for(scope, api_key))
         g.advisor_rate_limits = counted
         for each in counted:
@@ -247,16 +248,14 @@ def _send_ratelimit_headers(app: Flask, limiter: Limiter) -> None:
     """``RateLimit-Policy`` and ``RateLimit`` on every response a limit counted, one item per
     window of the client's class: ``"advice-60s";q=600;w=60`` and ``"advice-60s";r=599;t=42``."""
 
-    @app.after_request
-    def ratelimit_headers(response: Response) -> Response:
+    def ratelimit_headers(req: Request, response: Response, headers: Headers, names: set[str]) -> None:
         counted = g.get("advisor_rate_limits")
         if counted:
             now = time.time()
-            headers = response.headers
-            names = present(headers)
             set_header(headers, names, "RateLimit-Policy", ", ".join(each.window.policy for each in counted))
             set_header(headers, names, "RateLimit", ", ".join(each.state(now) for each in counted))
-        return response
+
+    add_in_one_pass(app, ratelimit_headers)
 
 
 def _watch_storage(app: Flask, limiter: Limiter) -> None:

@@ -9,9 +9,10 @@ by the origins in ``FRAME_ANCESTORS`` (none: still 'none').
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app
+from werkzeug.datastructures import Headers
 
-from .header_names import present, set_default
+from .header_names import add_in_one_pass
 from .web.embed import is_embed_path
 
 BASE_POLICY: dict[str, str] = {
@@ -56,20 +57,41 @@ def content_security_policy(path: str) -> str:
     return PAGES_POLICY
 
 
-def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    names = present(headers)
-    path = request.path
-    set_default(headers, names, "Content-Security-Policy", content_security_policy(path))
-    set_default(headers, names, "X-Content-Type-Options", "nosniff")
-    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form without a Referer from
-    # this site, and the secret in a private link's path still never reaches another site.
-    set_default(headers, names, "Referrer-Policy", "same-origin")
-    if not is_embed_path(path):
-        set_default(headers, names, "X-Frame-Options", "DENY")  # frame-ancestors' older twin; CSP decides for /embed/
-    return response
+def _fixed(*pairs: tuple[str, str]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((name.lower(), name, value) for name, value in pairs)
+
+
+# same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form without a Referer from
+# this site, and the secret in a private link's path still never reaches another site.
+# X-Frame-Options is frame-ancestors' older twin; the CSP alone decides for /embed/.
+API_HEADERS = _fixed(("Content-Security-Policy", API_POLICY), ("X-Content-Type-Options", "nosniff"),
+                     ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
+PAGES_HEADERS = _fixed(("Content-Security-Policy", PAGES_POLICY), ("X-Content-Type-Options", "nosniff"),
+                       ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
+"""Each response's security headers (unless it set one itself), as (lower-cased name, name,
+value), joined once: only the path decides which set a response gets."""
+
+
+def embed_headers(policy: str) -> tuple[tuple[str, str, str], ...]:
+    return _fixed(("Content-Security-Policy", policy), ("X-Content-Type-Options", "nosniff"),
+                  ("Referrer-Policy", "same-origin"))
+
+
+def add_security_headers(req: Request, response: Response, headers: Headers, names: set[str]) -> None:
+    path = req.path
+    if path.startswith(API_PREFIX):
+        fixed = API_HEADERS
+    elif is_embed_path(path):
+        fixed = current_app.extensions["advisor_embed_headers"]
+    else:
+        fixed = PAGES_HEADERS
+    for lowered, name, value in fixed:
+        if lowered not in names:
+            headers.add(name, value)
+            names.add(lowered)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["advisor_embed_policy"] = embed_policy(app.extensions.get("advisor_frame_ancestors", []))
-    app.after_request(add_security_headers)
+    policy = app.extensions["advisor_embed_policy"] = embed_policy(app.extensions.get("advisor_frame_ancestors", []))
+    app.extensions["advisor_embed_headers"] = embed_headers(policy)
+    add_in_one_pass(app, add_security_headers)

@@ -252,3 +252,40 @@ def test_the_short_load_of_a_batch_item_equals_the_schemas(data):
 
     assert ITEM_LOAD is not ITEM.load
     assert outcome(ITEM_LOAD) == outcome(ITEM.load)
+
+
+@pytest.mark.parametrize("status, headers", [
+    (200, {"Content-Length": "2", "X-A": "1"}),
+    (200, {"X-A": "1"}),  # no Content-Length: Werkzeug counts the body
+    (201, {"Content-Length": "2", "Location": "/api/v1/assessments/x"}),  # made absolute
+    (200, {"Content-Length": "2", "Content-Location": "/ü"}),
+    (204, {"Content-Length": "2"}),  # no Content-Length on a 204
+    (304, {"Content-Length": "2", "Content-Type": "application/json", "ETag": '"a"'}),
+])
+def test_the_sent_headers_are_werkzeugs_copy(make_app, status, headers):
+    """The app's response class copies the headers without Werkzeug's checks only where its
+    copy would be Werkzeug's: every other response gets Werkzeug's own fixes."""
+    from flask import Response
+
+    app = make_app(RULES_DIR=str(MINI_PACKS))
+    environ = {"wsgi.url_scheme": "http", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "PATH_INFO": "/api/v1/assessments", "QUERY_STRING": "", "HTTP_HOST": "localhost"}
+    ours = app.response_class(b"{}", status, headers)
+    werkzeugs = Response(b"{}", status, headers)
+    assert list(ours.get_wsgi_headers(environ)) == list(werkzeugs.get_wsgi_headers(environ))
+    assert list(ours.headers) == list(werkzeugs.headers)  # the response's own are left alone
+
+
+def test_page_headers_come_from_the_one_pass_too(make_app):
+    """Pages keep their security headers and Cache-Control; embedded pages over HTTPS keep
+    their cross-site cookies, from the same pass as the API's headers."""
+    app = make_app(RULES_DIR=str(MINI_PACKS))
+    page = app.test_client().get("/")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "API-Version" not in page.headers
+    embedded = app.test_client().get("/embed/?lang=en", base_url="https://localhost")
+    assert "X-Frame-Options" not in embedded.headers
+    assert embedded.headers["Cache-Control"] == "no-store"
+    for cookie in embedded.headers.getlist("Set-Cookie"):
+        assert "SameSite=None" in cookie and "Secure" in cookie

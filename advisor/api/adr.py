@@ -15,10 +15,11 @@ depend on the loaded rules.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask_smorest import abort
+from werkzeug.datastructures import Headers
 
-from ..header_names import present, set_default, set_header
+from ..header_names import add_in_one_pass, set_default, set_header
 from ..reasons import N_
 
 API_SEMVER = "1.1.0"
@@ -51,24 +52,25 @@ def check_request() -> None:
     endpoint = req.endpoint or ""
     if endpoint.startswith(PAGES):
         return
-    headers = req.headers
-    encoding = headers.get("Content-Encoding", "").strip().lower()
+    environ = req.environ  # what req.headers reads, without its name translation on every get
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
     if encoding not in IDENTITY:
         abort(415, message=N_("The body is encoded as '{encoding}', which this service does not decode: "
                               "send it unencoded.").format(encoding=encoding))
     offered = SENDS.get(endpoint, JSON_TYPES)
-    accept = headers.get("Accept", "").strip()
+    accept = environ.get("HTTP_ACCEPT", "").strip()
     if accept and accept != ANY_TYPE and req.accept_mimetypes.best_match(offered) is None:
         abort(406, message=N_("This route sends {types}; the Accept header excludes it.").format(types=", ".join(offered)))
-    if req.method in WRITE_METHODS and not has_body():
+    if req.method in WRITE_METHODS and not has_body(req):
         abort(400, message="A body is required: send a JSON object ({} when there is nothing else to send).",
               errors={"body": [N_("a body is required")]})
 
 
-def has_body() -> bool:
-    if request.content_length:
+def has_body(req: Request) -> bool:
+    length = req.content_length
+    if length:
         return True
-    return request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return length is None and "chunked" in req.environ.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
 def set_content_language(lang: str) -> None:
@@ -76,15 +78,12 @@ def set_content_language(lang: str) -> None:
     g.advisor_content_language = lang
 
 
-def add_headers(response: Response) -> Response:
-    req = request._get_current_object()  # type: ignore[attr-defined]
+def add_headers(req: Request, response: Response, headers: Headers, names: set[str]) -> None:
     if not req.path.startswith(API_PREFIX):
-        return response
-    headers = response.headers
-    names = present(headers)
+        return
     set_header(headers, names, "API-Version", API_SEMVER)
     if (req.endpoint or "").startswith(PAGES):
-        return response
+        return
     if "vary" in names:
         response.vary.add("Accept-Language")
     else:  # what vary.add writes into an empty Vary, without parsing it into a set first
@@ -96,9 +95,8 @@ def add_headers(response: Response) -> Response:
         advisor = current_app.extensions.get("advisor")
         if advisor is not None:
             set_default(headers, names, "Advisor-Ruleset", advisor.engine.ruleset.fingerprint)
-    return response
 
 
 def init_app(app: Flask) -> None:
     app.before_request(check_request)
-    app.after_request(add_headers)
+    add_in_one_pass(app, add_headers)  # first: the pass runs here, after CORS's hook (its Vary first)

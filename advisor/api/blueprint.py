@@ -74,6 +74,20 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def sends(self, status_code: int, schema: Schema, **documented: typing.Any
+              ) -> Callable[[typing.Callable], typing.Callable]:
+        """``response(status_code, schema, ...)`` for a view that returns its own Response (the
+        advice, already in its wire form): documented by flask-smorest exactly as that, but the
+        view is not wrapped: for a Response the wrapper only unpacks and re-sets what the view
+        returned, on every request."""
+        documenting = self.response(status_code, schema, **documented)
+
+        def decorator(view: typing.Callable) -> typing.Callable:
+            view._apidoc = documenting(view)._apidoc  # type: ignore[attr-defined]
+            return view
+
+        return decorator
+
     def problems(self, *documented: Mapping[int, str]) -> Callable[[typing.Callable], typing.Callable]:
         """Document the problem-details errors a route answers: {status: description, ...}.
 

@@ -80,7 +80,7 @@ def check_ruleset(expected: str | None) -> None:
     in the body, or If-Match with the fingerprint as an entity tag)."""
     current = get_advisor().engine.ruleset.fingerprint
     stale = expected is not None and expected != current
-    if not stale and "If-Match" in request.headers:
+    if not stale and "HTTP_IF_MATCH" in request.environ:  # "If-Match" in request.headers
         stale = not (request.if_match.is_strong(current) or request.if_match.star_tag)
     if stale:
         abort(412, message="The rule set changed since the fingerprint you sent: this advice would "
@@ -209,7 +209,7 @@ def forms(lang: str | None = None):
 
 @blp.route("/advice", methods=["POST"], parameters=[ACCEPT_LANGUAGE, IF_MATCH])
 @blp.json_body(ADVICE_REQUEST, load=ADVICE_REQUEST_LOAD)  # lean request path: blp.arguments' spec, one direct load
-@blp.response(200, schemas.AdviceSchema, headers={
+@blp.sends(200, schemas.AdviceSchema, headers={
     "Advisor-Ruleset": {"description": "Fingerprint of the rule set that produced the advice.",
                         "schema": {"type": "string"}},
 })
@@ -219,7 +219,9 @@ def advice(body: dict[str, Any]):
     """Advice for a set of answers: the form, the ranking, the reasons and the risks. Stateless."""
     result = give_advice(body["answers"], pick_lang(body.get("lang")), with_alternatives=body["alternatives"],
                          expected_ruleset=body.get("ruleset"))
-    return json_response(advice_to_wire(result)), 200, {"Advisor-Ruleset": result.ruleset.fingerprint}
+    response = json_response(advice_to_wire(result))  # 200
+    response.headers.add("Advisor-Ruleset", result.ruleset.fingerprint)
+    return response
 
 
 @blp.route("/plugins")

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hmac
 import os
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -31,7 +32,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 
 from ..model import Advice, PluginFailure
-from .requestlog import elapsed_seconds, method_name, route_template
+from .requestlog import KNOWN_METHODS, UNMATCHED_ROUTE
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 TOKEN_MIN_LENGTH = 24
@@ -137,15 +138,35 @@ def is_overrun(failure: PluginFailure) -> bool:
     return OVERRUN_MARKER in failure.error
 
 
+_request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+"""The requests counter's and the latency histogram's children per (route, method, status):
+one look-up per request instead of two, each building its key."""
+
+
+def _request_children_for(route: str, method: str, status: int) -> tuple[Any, Any]:
+    key = (route, method, status)
+    found = _request_children.get(key)
+    if found is None:
+        found = (child(REQUESTS, route, method, str(status)), child(LATENCY, route, method, str(status)))
+        if len(_request_children) < MAX_CHILDREN:
+            _request_children[key] = found
+    return found
+
+
 def _count_request(response: Response) -> Response:
-    route, method, status = route_template(), method_name(), str(response.status_code)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up
+    rule = req.url_rule
+    route = rule.rule if rule is not None else UNMATCHED_ROUTE
     if route == "/metrics":
         return response  # the scrape itself is not traffic
-    child(REQUESTS, route, method, status).inc()
-    elapsed = elapsed_seconds()
-    if elapsed is not None:
-        child(LATENCY, route, method, status).observe(elapsed)
-    if response.status_code == 429:
+    status = response.status_code
+    method = req.method if req.method in KNOWN_METHODS else "other"
+    requests, latency = _request_children_for(route, method, status)
+    requests.inc()
+    started = g.get("request_started_at")
+    if started is not None:
+        latency.observe(time.perf_counter() - started)
+    if status == 429:
         child(RATE_LIMITED, route).inc()
     return response
 

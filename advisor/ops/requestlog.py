@@ -36,9 +36,10 @@ def new_request_id() -> str:
 
 
 def _start(sender: Flask, **_extra: object) -> None:
-    sent = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = sent if _SANE_ID.fullmatch(sent) else new_request_id()
-    g.request_started_at = time.perf_counter()
+    state = g._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up per name
+    sent = request.environ.get("HTTP_X_REQUEST_ID", "")  # request.headers[REQUEST_ID_HEADER]
+    state.request_id = sent if _SANE_ID.fullmatch(sent) else new_request_id()
+    state.request_started_at = time.perf_counter()
 
 
 def elapsed_seconds() -> float | None:
@@ -59,19 +60,23 @@ def route_template() -> str:
 
 
 def _log_request(response: Response) -> Response:
-    rid = request_id() or new_request_id()
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    state = g._get_current_object()  # type: ignore[attr-defined]
+    rid = state.get("request_id") or new_request_id()
     response.headers[REQUEST_ID_HEADER] = rid
-    route = route_template()
-    request.environ[ROUTE_ENVIRON_KEY] = route
-    elapsed = elapsed_seconds()
-    duration_ms = round(elapsed * 1000, 2) if elapsed is not None else None
-    level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    rule = req.url_rule
+    route = rule.rule if rule is not None else UNMATCHED_ROUTE
+    req.environ[ROUTE_ENVIRON_KEY] = route
+    status = response.status_code
+    level = logging.ERROR if status >= 500 else logging.INFO
     if not log.isEnabledFor(level):
-        return response
+        return response  # the header and the route for gunicorn's line are all there is to do
+    elapsed = elapsed_seconds()
     advisor = current_app.extensions.get("advisor")
     log.log(level, "request", extra={
-        "request_id": rid, "method": method_name(), "route": route, "status": response.status_code,
-        "duration_ms": duration_ms, "ruleset": advisor.engine.ruleset.fingerprint if advisor else None,
+        "request_id": rid, "method": method_name(), "route": route, "status": status,
+        "duration_ms": round(elapsed * 1000, 2) if elapsed is not None else None,
+        "ruleset": advisor.engine.ruleset.fingerprint if advisor else None,
     })
     return response
 

@@ -6,8 +6,11 @@ HTML error pages and the page blueprint into an app.
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Request, Response, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import Headers
+
+from ..header_names import add_in_one_pass, set_default
 
 from . import collaborations, embed, errors, i18n, site, statements, wording
 from .views import bp
@@ -32,12 +35,12 @@ def init_app(app: Flask) -> None:
 
     shareable = (API_PREFIX, f"{app.static_url_path}/")
 
-    @app.after_request
-    def private_pages(response):
+    def private_pages(req: Request, response: Response, headers: Headers, names: set[str]) -> None:
         """Pages hold someone's answers: no shared cache may keep them (static files may)."""
-        if not request.path.startswith(shareable):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        if not req.path.startswith(shareable):
+            set_default(headers, names, "Cache-Control", "no-store")
+
+    add_in_one_pass(app, private_pages)
 
     i18n.init_app(app)
     wording.init_app(app)

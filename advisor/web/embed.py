@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 
 import flask
 from flask import has_request_context, request
+from werkzeug.datastructures import Headers
+
+from ..header_names import add_in_one_pass
 
 EMBED_PREFIX = "/embed"
 EMBEDDED_BLUEPRINTS = {"web": "embed", "collaboration_pages": "embed_collaboration"}
@@ -81,16 +84,13 @@ class Flask(flask.Flask):
         return super().url_for(endpoint, *args, **values)
 
 
-def cookies_for_a_frame(response: flask.Response) -> flask.Response:
+def cookies_for_a_frame(req: flask.Request, response: flask.Response, headers: Headers, names: set[str]) -> None:
     """Over HTTPS an embedded page's cookies (the language) must be ``SameSite=None; Secure``:
     inside another site's frame the browser sends no Lax cookie. The session cookie is set
     later, by ``advisor.sessions``, the same way."""
-    if not (is_embedded() and request.is_secure):
-        return response
-    cookies = response.headers.getlist("Set-Cookie")
-    if cookies:
-        response.headers.setlist("Set-Cookie", [_cross_site(cookie) for cookie in cookies])
-    return response
+    if "set-cookie" not in names or not (is_embed_path(req.path) and req.is_secure):
+        return
+    headers.setlist("Set-Cookie", [_cross_site(cookie) for cookie in headers.getlist("Set-Cookie")])
 
 
 def _cross_site(cookie: str) -> str:
@@ -105,7 +105,7 @@ def register(app: flask.Flask, blueprints: list[flask.Blueprint]) -> None:
         app.register_blueprint(blueprint, name=EMBEDDED_BLUEPRINTS[blueprint.name],
                                url_prefix=EMBED_PREFIX + (blueprint.url_prefix or ""))
 
-    app.after_request(cookies_for_a_frame)
+    add_in_one_pass(app, cookies_for_a_frame)
 
     @app.context_processor
     def embed_context() -> dict[str, Any]:
