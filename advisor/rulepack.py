@@ -550,6 +550,10 @@ def _no_rules(answers: Answers, day: date | None, totals: dict[str, float]) -> l
     return []
 
 
+def _nothing(*_: Any) -> list[Any]:
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledReason:
     condition: Condition
@@ -576,12 +580,10 @@ class _CompiledRisk:
     def in_force(self, day: date | None) -> bool:
         return day is None or in_force(day, self.valid_from, self.valid_until)
 
-    def fires(self, context: Mapping[str, Any]) -> RiskFinding | None:
-        if not self.condition.test(context):
-            return None
-        if not self.reasons:
-            return self.finding
-        held = tuple([i for i, reason in enumerate(self.reasons) if reason.condition.test(context)])
+    def held(self, tests: tuple[bool, ...]) -> RiskFinding | None:
+        """The finding of a risk that holds when its reasons' `tests` (one per reason, in
+        order; the pack's generated ``assess`` makes them) came out so; None when no reason holds."""
+        held = tuple([i for i, holds in enumerate(tests) if holds])
         if not held:
             return None
         found = self.with_reasons.get(held)
@@ -641,7 +643,11 @@ class RulePack:
         """The generated ``score`` function: the contributions of the rules that hold, in order."""
         self._forms_scored: tuple[str, ...] = ()
         self._risks: list[_CompiledRisk] = []
+        self._assess: Callable[[Mapping[str, Any], date | None], list[RiskFinding]] = _nothing
+        """The generated ``assess``: the findings of the risks that hold, in order."""
         self._conditions: list[_CompiledSuccessCondition] = []
+        self._conditions_of: Callable[[Mapping[str, Any], str], list[SuccessCondition]] = _nothing
+        """The generated ``conditions``: the success conditions that hold, in order."""
         self._dated = False
         """Whether any rule or risk has a validity period (only then is the date looked at)."""
 
@@ -756,6 +762,7 @@ class RulePack:
         risks = []
         risk_reads = []
         opens: list[str] = []
+        dated_risks: list[bool] = []
         for index, entry in enumerate(data["risks"]):
             condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems,
                                       allow_advice=True, source=src)
@@ -772,6 +779,7 @@ class RulePack:
                 opened = f"_and3({opened}, _or3({', '.join(open_expression(r['when'], questions, forms, src) for r in entry['reasons'])}))"
             opens.append(opened)
             risk_reads.append((condition.reads, tuple(reason.reads for reason in reasons if reason)))
+            dated_risks.append(bool(entry.get("valid_from") or entry.get("valid_until")))
         conditions = []
         condition_reads = []
         for index, entry in enumerate(data["conditions"]):
@@ -789,7 +797,7 @@ class RulePack:
         if problems:
             raise PackError(self.file, problems[0].message, problems=problems)
         return packcode.generate(self.id, src.constants, src.names, rules, rule_reads, risks, risk_reads,
-                                 conditions, condition_reads, opens)
+                                 conditions, condition_reads, opens, dated_risks)
 
     def _install(self, code: Any, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
         """Bind the compiled module to this pack's contributions and texts and use it."""
@@ -838,8 +846,15 @@ class RulePack:
                 SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
                                  informal_layer=entry["informal_layer"]),
             ))
+        namespace["F"] = tuple(risk.finding for risk in risks)
+        namespace["W"] = lambda index, tests: risks[index].held(tests)
+        namespace["RD"] = tuple((risk.valid_from, risk.valid_until) for risk in risks)
+        namespace["CF"] = tuple(entry.forms for entry in conditions)
+        namespace["C"] = tuple(entry.item for entry in conditions)
         self._rules = rules
         self._score = namespace["score"]
+        self._assess = namespace["assess"]
+        self._conditions_of = namespace["conditions"]
         self._forms_scored = namespace["FORMS"]
         self._risks, self._conditions = risks, conditions
         self._dated = any(e.get("valid_from") or e.get("valid_until") for e in rule_entries + risk_entries)
@@ -880,14 +895,7 @@ class RulePack:
     def assess_risks(self, answers: Answers, recommended: str) -> list[RiskFinding]:
         if not self._risks:
             return []
-        context = _with_recommended(answers, recommended)
-        day = evaluation_date() if self._dated else None
-        found = []
-        for risk in self._risks:
-            finding = risk.fires(context) if risk.in_force(day) else None
-            if finding is not None:
-                found.append(finding)
-        return found
+        return self._assess(_with_recommended(answers, recommended), evaluation_date() if self._dated else None)
 
     def unchecked_risks(
         self, answers: Answers, recommended: str, fired: Container[str] = ()
@@ -915,11 +923,7 @@ class RulePack:
     def success_conditions(self, recommended: str, answers: Answers) -> list[SuccessCondition]:
         if not self._conditions:
             return []
-        context = _with_recommended(answers, recommended)
-        return [
-            entry.item for entry in self._conditions
-            if (entry.forms is None or recommended in entry.forms) and entry.condition.test(context)
-        ]
+        return self._conditions_of(_with_recommended(answers, recommended), recommended)
 
 
 _last_context: tuple[Any, str, dict[str, Any]] | None = None
