@@ -175,6 +175,7 @@ def generate(
         function(f"open_{number}", expr)
     lines += _assess(risks, dated_risks, question_of)
     lines += _conditions(conditions, question_of)
+    lines += _unchecked(opens, risk_reads, dated_risks, question_of)
     lines += [
         "",
         f"RISKS = ({''.join(entry + ', ' for entry in risk_entries)})",
@@ -215,6 +216,27 @@ def _conditions(conditions: Sequence[str], question_of: Mapping[str, str]) -> li
     for index, expr in enumerate(conditions):
         lines += [f"    if (CF[{index}] is None or recommended in CF[{index}]) and {expr}:",
                   f"        add(C[{index}])"]
+    lines += ["    return found", ""]
+    return lines
+
+
+def _unchecked(opens: Sequence[str], risk_reads: Sequence[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]],
+               dated: Sequence[bool], question_of: Mapping[str, str]) -> list[str]:
+    """``unchecked(a, day, fired)``: ``(i, reading)`` for each risk not among `fired` that reads a
+    skipped question (``I[i]``: its id), with its three-valued reading (advisor.unchecked). While
+    every question a risk reads is answered both readings agree, so it is left out."""
+    lines = ["", "def unchecked(a, day, fired):"]
+    lines += _prelude(opens, question_of)
+    lines += ["    found = []", "    add = found.append"]
+    for index, (expr, (reads, reasons_reads)) in enumerate(zip(opens, risk_reads, strict=True)):
+        needs = dict.fromkeys([*reads, *(qid for reason in reasons_reads for qid in reason)])
+        if not needs:
+            continue
+        skipped = " or ".join(f"{qid!r} not in a" for qid in needs)
+        test = f"I[{index}] not in fired and ({skipped})"
+        if index < len(dated) and dated[index]:
+            test += f" and _in_force(day, *RD[{index}])"
+        lines += [f"    if {test}:", f"        add(({index}, {expr}))"]
     lines += ["    return found", ""]
     return lines
 

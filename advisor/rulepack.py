@@ -574,8 +574,6 @@ class _CompiledRisk:
     valid_until: date | None = None
     with_reasons: dict[tuple[int, ...], RiskFinding] = field(default_factory=dict)
     """The findings made so far, by the reasons that held."""
-    needs: frozenset[str] = frozenset()
-    """The questions it reads: while all are answered it is checked, fired or not."""
 
     def in_force(self, day: date | None) -> bool:
         return day is None or in_force(day, self.valid_from, self.valid_until)
@@ -648,6 +646,8 @@ class RulePack:
         self._conditions: list[_CompiledSuccessCondition] = []
         self._conditions_of: Callable[[Mapping[str, Any], str], list[SuccessCondition]] = _nothing
         """The generated ``conditions``: the success conditions that hold, in order."""
+        self._unchecked: Callable[[Mapping[str, Any], date | None, Container[str]], list[tuple[int, Any]]] = _nothing
+        """The generated ``unchecked``: (risk index, three-valued reading) of the risks to read so."""
         self._dated = False
         """Whether any rule or risk has a validity period (only then is the date looked at)."""
 
@@ -835,8 +835,7 @@ class RulePack:
             risks.append(_CompiledRisk(Condition(test=test, reads=reads), RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=reads,
-            ), compiled_reasons, open_test, all_reads, entry.get("valid_from"), entry.get("valid_until"),
-                needs=frozenset(all_reads)))
+            ), compiled_reasons, open_test, all_reads, entry.get("valid_from"), entry.get("valid_until")))
         conditions = []
         for entry, test, reads in zip(condition_entries, namespace["CONDITIONS"], namespace["CONDITION_READS"],
                                       strict=True):
@@ -851,10 +850,12 @@ class RulePack:
         namespace["RD"] = tuple((risk.valid_from, risk.valid_until) for risk in risks)
         namespace["CF"] = tuple(entry.forms for entry in conditions)
         namespace["C"] = tuple(entry.item for entry in conditions)
+        namespace["I"] = tuple(risk.finding.id for risk in risks)
         self._rules = rules
         self._score = namespace["score"]
         self._assess = namespace["assess"]
         self._conditions_of = namespace["conditions"]
+        self._unchecked = namespace["unchecked"]
         self._forms_scored = namespace["FORMS"]
         self._risks, self._conditions = risks, conditions
         self._dated = any(e.get("valid_from") or e.get("valid_until") for e in rule_entries + risk_entries)
@@ -908,14 +909,10 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
-        day = evaluation_date() if self._dated else None
         found = []
-        answered = context.keys()
-        for risk in self._risks:
-            if risk.finding.id in fired or answered >= risk.needs or (day is not None and not risk.in_force(day)):
-                continue  # with every question it reads answered, the two readings agree
-            result = risk.open(context)
+        for index, result in self._unchecked(context, evaluation_date() if self._dated else None, fired):
             if isinstance(result, frozenset):
+                risk = self._risks[index]
                 found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))
         return found
 
