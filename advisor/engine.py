@@ -450,10 +450,11 @@ class Engine:
     ) -> Callable[[Sequence[str]], tuple[Trigger, ...]]:
         """``reads -> triggers`` for one advice. A trigger depends only on the question, the
         answer and the language, so triggers of option and number answers are kept across
-        advices (a bounded cache); list answers get theirs once per advice. Each distinct
-        `reads` is resolved once per advice."""
+        advices (a bounded cache); list answers get theirs once per advice. Each question's
+        trigger and each distinct `reads` are resolved once per advice."""
         shared = self._trigger_cache
         own: dict[str, Trigger] = {}
+        """This advice's triggers by question."""
         by_reads: dict[tuple[str, ...], tuple[Trigger, ...]] = {}
 
         def trigger(qid: str) -> Trigger:
@@ -466,19 +467,18 @@ class Engine:
                     found = self._new_trigger(qid, value, lang)
                     if len(shared) < TRIGGER_CACHE_SIZE:
                         shared[key] = found
-                return found
-            found = own.get(qid)
-            if found is None:
-                found = own[qid] = self._new_trigger(qid, value, lang)
+            else:
+                found = self._new_trigger(qid, value, lang)
+            own[qid] = found
             return found
 
         def lookup(reads: Sequence[str]) -> tuple[Trigger, ...]:
-            if type(reads) is tuple:
-                found = by_reads.get(reads)
-                if found is None:
-                    found = by_reads[reads] = tuple([trigger(qid) for qid in reads if qid in answers])
-                return found
-            return tuple([trigger(qid) for qid in reads if qid in answers])
+            found = by_reads.get(reads) if type(reads) is tuple else None
+            if found is None:
+                found = tuple([own[qid] if qid in own else trigger(qid) for qid in reads if qid in answers])
+                if type(reads) is tuple:
+                    by_reads[reads] = found
+            return found
 
         lookup.known = by_reads  # type: ignore[attr-defined]  # for the engine's inlined look-up
         return lookup
