@@ -572,8 +572,8 @@ class _CompiledRisk:
     """Every question the risk and its reasons look at."""
     valid_from: date | None = None
     valid_until: date | None = None
-    with_reasons: dict[tuple[int, ...], RiskFinding] = field(default_factory=dict)
-    """The findings made so far, by the reasons that held."""
+    with_reasons: dict[tuple[bool, ...], RiskFinding] = field(default_factory=dict)
+    """The findings made so far, by how the reasons' tests came out."""
 
     def in_force(self, day: date | None) -> bool:
         return day is None or in_force(day, self.valid_from, self.valid_until)
@@ -581,14 +581,14 @@ class _CompiledRisk:
     def held(self, tests: tuple[bool, ...]) -> RiskFinding | None:
         """The finding of a risk that holds when its reasons' `tests` (one per reason, in
         order; the pack's generated ``assess`` makes them) came out so; None when no reason holds."""
-        held = tuple([i for i, holds in enumerate(tests) if holds])
-        if not held:
-            return None
-        found = self.with_reasons.get(held)
+        found = self.with_reasons.get(tests)
         if found is None:
-            found = self._with_reasons([self.reasons[i] for i in held])
+            held = [reason for reason, holds in zip(self.reasons, tests, strict=True) if holds]
+            if not held:
+                return None
+            found = self._with_reasons(held)
             if len(self.with_reasons) < MAX_KEPT_FINDINGS:
-                self.with_reasons[held] = found
+                self.with_reasons[tests] = found
         return found
 
     def _with_reasons(self, held: list[_CompiledReason]) -> RiskFinding:
