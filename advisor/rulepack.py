@@ -51,7 +51,7 @@ from .model import (
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
 from .unchecked import OpenTest, open_expression
-from .validity import evaluation_date, in_force
+from .validity import evaluation_date
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
 QUESTION_ID = validate.Regexp(
@@ -574,9 +574,6 @@ class _CompiledRisk:
     valid_until: date | None = None
     with_reasons: dict[tuple[bool, ...], RiskFinding] = field(default_factory=dict)
     """The findings made so far, by how the reasons' tests came out."""
-
-    def in_force(self, day: date | None) -> bool:
-        return day is None or in_force(day, self.valid_from, self.valid_until)
 
     def held(self, tests: tuple[bool, ...]) -> RiskFinding | None:
         """The finding of a risk that holds when its reasons' `tests` (one per reason, in
