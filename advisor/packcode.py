@@ -5,8 +5,8 @@ A pack's ``when`` tables are checked and turned into Python expressions by
 function testing every rule in order; ``assess``, ``conditions`` and ``unchecked`` testing every
 risk, success condition and not-checked reading in one function each, so each answer is read
 once per pack; one small function per risk, reason and condition besides), compiles it once
-and keeps the code object in a cache folder (``COMPILED_PACKS_DIR``, by default ``compiled-packs`` in the instance folder). The validated
-pack data is cached beside it, so a warm start skips reading TOML, marshmallow and the
+and keeps the code object in a cache folder (``COMPILED_PACKS_DIR``, by default
+``compiled-packs`` in the instance folder). The validated pack data is cached beside it, so a warm start skips reading TOML, marshmallow and the
 condition compiler.
 
 Safety of the generated source: input text (ids, options, numbers) enters it only as ``repr``
