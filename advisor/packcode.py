@@ -6,8 +6,8 @@ function testing every rule in order; ``assess``, ``conditions`` and ``unchecked
 risk, success condition and not-checked reading in one function each, so each answer is read
 once per pack; one small function per risk, reason and condition besides), compiles it once
 and keeps the code object in a cache folder (``COMPILED_PACKS_DIR``, by default
-``compiled-packs`` in the instance folder). The validated pack data is cached beside it, so a warm start skips reading TOML, marshmallow and the
-condition compiler.
+``compiled-packs`` in the instance folder). The validated pack data is cached beside it, so a
+warm start skips reading TOML, marshmallow and the condition compiler.
 
 Safety of the generated source: input text (ids, options, numbers) enters it only as ``repr``
 literals; every name in it is numbered by the compiler. Safety of the cache: an entry's key is
