@@ -120,6 +120,10 @@ class Engine:
         """Each scoring implementation, with a rule pack's fast path (points added by its code)."""
         self._risk_impls = self._impls("assess_risks")
         self._condition_impls = self._impls("success_conditions")
+        self._risk_plan = _pack_plan(self._risk_impls, RulePack.assess_risks, trace)
+        self._condition_plan = _pack_plan(self._condition_impls, RulePack.success_conditions, trace)
+        """Risk and condition implementations, rule packs' own called directly (their results
+        were checked when the pack was compiled), the rest through the hook caller."""
         self._hooks = HookCaller(self.forms, self.risk_definitions, self.owners, trace=trace)
 
     # --- Start-up ---------------------------------------------------------------------------
@@ -281,8 +285,8 @@ class Engine:
         recommended, tie_break = self._choose(ranking)
         margin = round(ranking[0].score - ranking[1].score, 6) if len(ranking) > 1 else ranking[0].score
 
-        findings = self._hooks.call(
-            self._risk_impls, "assess_risks", RiskFinding, failures, budget,
+        findings = self._call_plan(
+            self._risk_plan, "assess_risks", RiskFinding, failures, budget, (view, recommended),
             answers=view, recommended=recommended, ranking=ranking, questions=self.questions_view,
         )
         risks: dict[str, RiskItem] = {}
@@ -297,8 +301,8 @@ class Engine:
                 )
         ordered_risks = tuple(sorted(risks.values(), key=_severity_rank))
 
-        condition_items = self._hooks.call(
-            self._condition_impls, "success_conditions", SuccessCondition, failures, budget,
+        condition_items = self._call_plan(
+            self._condition_plan, "success_conditions", SuccessCondition, failures, budget, (recommended, view),
             recommended=recommended, answers=view,
         )
         conditions = tuple(
@@ -322,6 +326,26 @@ class Engine:
         if self.strict and len(failures) > len(self.load_failures):
             raise PluginFailed(failures[len(self.load_failures):])
         return advice
+
+    def _call_plan(
+        self, plan: Sequence[tuple[Impl, Callable[..., list[Any]] | None]], hook_name: str, kind: type,
+        failures: list[PluginFailure], budget: TimeBudget, pack_args: tuple[Any, ...], **kwargs: Any,
+    ) -> list[tuple[str, Sequence[Any]]]:
+        """``HookCaller.call`` over `plan`, with a rule pack's own hook called directly with
+        `pack_args` (its generated code failing is contained all the same)."""
+        results: list[tuple[str, Sequence[Any]]] = []
+        for impl, pack_hook in plan:
+            if pack_hook is None:
+                results += self._hooks.call((impl,), hook_name, kind, failures, budget, **kwargs)
+                continue
+            try:
+                items = pack_hook(*pack_args)
+            except CONTAINED as exc:  # never expected of generated code
+                self._hooks._failed(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}", failures, exc_info=True)
+                continue
+            if items:
+                results.append((impl.plugin, items))
+        return results
 
     def _not_checked(
         self, answers: Mapping[str, Any], recommended: str, fired: Mapping[str, RiskItem], lang: str
@@ -426,10 +450,11 @@ class Engine:
     ) -> Callable[[Sequence[str]], tuple[Trigger, ...]]:
         """``reads -> triggers`` for one advice. A trigger depends only on the question, the
         answer and the language, so triggers of option and number answers are kept across
-        advices (a bounded cache); list answers get theirs once per advice. Each distinct
-        `reads` is resolved once per advice."""
+        advices (a bounded cache); list answers get theirs once per advice. Each question's
+        trigger and each distinct `reads` are resolved once per advice."""
         shared = self._trigger_cache
         own: dict[str, Trigger] = {}
+        """This advice's triggers by question."""
         by_reads: dict[tuple[str, ...], tuple[Trigger, ...]] = {}
 
         def trigger(qid: str) -> Trigger:
@@ -442,19 +467,18 @@ class Engine:
                     found = self._new_trigger(qid, value, lang)
                     if len(shared) < TRIGGER_CACHE_SIZE:
                         shared[key] = found
-                return found
-            found = own.get(qid)
-            if found is None:
-                found = own[qid] = self._new_trigger(qid, value, lang)
+            else:
+                found = self._new_trigger(qid, value, lang)
+            own[qid] = found
             return found
 
         def lookup(reads: Sequence[str]) -> tuple[Trigger, ...]:
-            if type(reads) is tuple:
-                found = by_reads.get(reads)
-                if found is None:
-                    found = by_reads[reads] = tuple([trigger(qid) for qid in reads if qid in answers])
-                return found
-            return tuple([trigger(qid) for qid in reads if qid in answers])
+            found = by_reads.get(reads) if type(reads) is tuple else None
+            if found is None:
+                found = tuple([own[qid] if qid in own else trigger(qid) for qid in reads if qid in answers])
+                if type(reads) is tuple:
+                    by_reads[reads] = found
+            return found
 
         lookup.known = by_reads  # type: ignore[attr-defined]  # for the engine's inlined look-up
         return lookup
@@ -484,6 +508,14 @@ def unknown_step(question_id: str, step: str | None, steps: Mapping[str, Any]) -
     if step is None or step in steps:
         return None
     return f"question '{question_id}'", f"step: unknown step '{step}' (known: {', '.join(steps)})"
+
+
+def _pack_plan(impls: Sequence[Impl], method: Callable[..., Any], trace: bool
+               ) -> list[tuple[Impl, Callable[..., list[Any]] | None]]:
+    """Each implementation with the bound rule-pack `method` when it is a pack's own (not one a
+    subclass replaced), to be called directly; None for the rest (and for all when tracing)."""
+    return [(impl, impl.function if not trace and impl.checked
+             and getattr(impl.function, "__func__", None) is method else None) for impl in impls]
 
 
 def _is_pack_scoring(impl: Impl) -> bool:

@@ -51,7 +51,7 @@ from .model import (
 from .packerrors import Problem, did_you_mean, item_label, shape_problems
 from .tomllines import KeyLines, field_path
 from .unchecked import OpenTest, open_expression
-from .validity import evaluation_date, in_force
+from .validity import evaluation_date
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be lower-case letters, digits, '_' or '-'")
 QUESTION_ID = validate.Regexp(
@@ -550,6 +550,10 @@ def _no_rules(answers: Answers, day: date | None, totals: dict[str, float]) -> l
     return []
 
 
+def _nothing(*_: Any) -> list[Any]:
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledReason:
     condition: Condition
@@ -568,27 +572,20 @@ class _CompiledRisk:
     """Every question the risk and its reasons look at."""
     valid_from: date | None = None
     valid_until: date | None = None
-    with_reasons: dict[tuple[int, ...], RiskFinding] = field(default_factory=dict)
-    """The findings made so far, by the reasons that held."""
-    needs: frozenset[str] = frozenset()
-    """The questions it reads: while all are answered it is checked, fired or not."""
+    with_reasons: dict[tuple[bool, ...], RiskFinding] = field(default_factory=dict)
+    """The findings made so far, by how the reasons' tests came out."""
 
-    def in_force(self, day: date | None) -> bool:
-        return day is None or in_force(day, self.valid_from, self.valid_until)
-
-    def fires(self, context: Mapping[str, Any]) -> RiskFinding | None:
-        if not self.condition.test(context):
-            return None
-        if not self.reasons:
-            return self.finding
-        held = tuple([i for i, reason in enumerate(self.reasons) if reason.condition.test(context)])
-        if not held:
-            return None
-        found = self.with_reasons.get(held)
+    def held(self, tests: tuple[bool, ...]) -> RiskFinding | None:
+        """The finding of a risk that holds when its reasons' `tests` (one per reason, in
+        order; the pack's generated ``assess`` makes them) came out so; None when no reason holds."""
+        found = self.with_reasons.get(tests)
         if found is None:
-            found = self._with_reasons([self.reasons[i] for i in held])
+            held = [reason for reason, holds in zip(self.reasons, tests, strict=True) if holds]
+            if not held:
+                return None
+            found = self._with_reasons(held)
             if len(self.with_reasons) < MAX_KEPT_FINDINGS:
-                self.with_reasons[held] = found
+                self.with_reasons[tests] = found
         return found
 
     def _with_reasons(self, held: list[_CompiledReason]) -> RiskFinding:
@@ -641,7 +638,13 @@ class RulePack:
         """The generated ``score`` function: the contributions of the rules that hold, in order."""
         self._forms_scored: tuple[str, ...] = ()
         self._risks: list[_CompiledRisk] = []
+        self._assess: Callable[[Mapping[str, Any], date | None], list[RiskFinding]] = _nothing
+        """The generated ``assess``: the findings of the risks that hold, in order."""
         self._conditions: list[_CompiledSuccessCondition] = []
+        self._conditions_of: Callable[[Mapping[str, Any], str], list[SuccessCondition]] = _nothing
+        """The generated ``conditions``: the success conditions that hold, in order."""
+        self._unchecked: Callable[[Mapping[str, Any], date | None, Container[str]], list[tuple[int, Any]]] = _nothing
+        """The generated ``unchecked``: (risk index, three-valued reading) of the risks to read so."""
         self._dated = False
         """Whether any rule or risk has a validity period (only then is the date looked at)."""
 
@@ -756,6 +759,7 @@ class RulePack:
         risks = []
         risk_reads = []
         opens: list[str] = []
+        dated_risks: list[bool] = []
         for index, entry in enumerate(data["risks"]):
             condition = self._compile(entry.get("when"), questions, forms, "risks", index, problems,
                                       allow_advice=True, source=src)
@@ -772,6 +776,7 @@ class RulePack:
                 opened = f"_and3({opened}, _or3({', '.join(open_expression(r['when'], questions, forms, src) for r in entry['reasons'])}))"
             opens.append(opened)
             risk_reads.append((condition.reads, tuple(reason.reads for reason in reasons if reason)))
+            dated_risks.append(bool(entry.get("valid_from") or entry.get("valid_until")))
         conditions = []
         condition_reads = []
         for index, entry in enumerate(data["conditions"]):
@@ -789,7 +794,7 @@ class RulePack:
         if problems:
             raise PackError(self.file, problems[0].message, problems=problems)
         return packcode.generate(self.id, src.constants, src.names, rules, rule_reads, risks, risk_reads,
-                                 conditions, condition_reads, opens)
+                                 conditions, condition_reads, opens, dated_risks)
 
     def _install(self, code: Any, questions: Mapping[str, Question], forms: Mapping[str, Form]) -> None:
         """Bind the compiled module to this pack's contributions and texts and use it."""
@@ -827,8 +832,7 @@ class RulePack:
             risks.append(_CompiledRisk(Condition(test=test, reads=reads), RiskFinding(
                 id=entry["id"], severity=entry["severity"], title=entry["title"], why=entry["why"],
                 advice=entry["advice"], source=entry.get("source", ""), reads=reads,
-            ), compiled_reasons, open_test, all_reads, entry.get("valid_from"), entry.get("valid_until"),
-                needs=frozenset(all_reads)))
+            ), compiled_reasons, open_test, all_reads, entry.get("valid_from"), entry.get("valid_until")))
         conditions = []
         for entry, test, reads in zip(condition_entries, namespace["CONDITIONS"], namespace["CONDITION_READS"],
                                       strict=True):
@@ -838,8 +842,17 @@ class RulePack:
                 SuccessCondition(id=entry["id"], text=entry["text"], source=entry.get("source", ""),
                                  informal_layer=entry["informal_layer"]),
             ))
+        namespace["F"] = tuple(risk.finding for risk in risks)
+        namespace["W"] = lambda index, tests: risks[index].held(tests)
+        namespace["RD"] = tuple((risk.valid_from, risk.valid_until) for risk in risks)
+        namespace["CF"] = tuple(entry.forms for entry in conditions)
+        namespace["C"] = tuple(entry.item for entry in conditions)
+        namespace["I"] = tuple(risk.finding.id for risk in risks)
         self._rules = rules
         self._score = namespace["score"]
+        self._assess = namespace["assess"]
+        self._conditions_of = namespace["conditions"]
+        self._unchecked = namespace["unchecked"]
         self._forms_scored = namespace["FORMS"]
         self._risks, self._conditions = risks, conditions
         self._dated = any(e.get("valid_from") or e.get("valid_until") for e in rule_entries + risk_entries)
@@ -880,14 +893,7 @@ class RulePack:
     def assess_risks(self, answers: Answers, recommended: str) -> list[RiskFinding]:
         if not self._risks:
             return []
-        context = _with_recommended(answers, recommended)
-        day = evaluation_date() if self._dated else None
-        found = []
-        for risk in self._risks:
-            finding = risk.fires(context) if risk.in_force(day) else None
-            if finding is not None:
-                found.append(finding)
-        return found
+        return self._assess(_with_recommended(answers, recommended), evaluation_date() if self._dated else None)
 
     def unchecked_risks(
         self, answers: Answers, recommended: str, fired: Container[str] = ()
@@ -900,14 +906,10 @@ class RulePack:
         if not self._risks:
             return []
         context = _with_recommended(answers, recommended)
-        day = evaluation_date() if self._dated else None
         found = []
-        answered = context.keys()
-        for risk in self._risks:
-            if risk.finding.id in fired or answered >= risk.needs or (day is not None and not risk.in_force(day)):
-                continue  # with every question it reads answered, the two readings agree
-            result = risk.open(context)
+        for index, result in self._unchecked(context, evaluation_date() if self._dated else None, fired):
             if isinstance(result, frozenset):
+                risk = self._risks[index]
                 found.append((risk.finding.id, tuple(q for q in risk.reads if q in result)))
         return found
 
@@ -915,11 +917,7 @@ class RulePack:
     def success_conditions(self, recommended: str, answers: Answers) -> list[SuccessCondition]:
         if not self._conditions:
             return []
-        context = _with_recommended(answers, recommended)
-        return [
-            entry.item for entry in self._conditions
-            if (entry.forms is None or recommended in entry.forms) and entry.condition.test(context)
-        ]
+        return self._conditions_of(_with_recommended(answers, recommended), recommended)
 
 
 _last_context: tuple[Any, str, dict[str, Any]] | None = None

@@ -125,6 +125,33 @@ def test_generated_code_agrees_with_the_uncompiled_conditions(make_app, tmp_path
         assert engine.recommend(answers)[1] == totals
 
 
+@pytest.mark.parametrize("hook, generated", [
+    ("assess_risks", "_assess"), ("success_conditions", "_conditions_of"), ("score_forms", "_score"),
+])
+def test_a_pack_whose_generated_code_fails_costs_only_its_own_part(make_app, tmp_path, monkeypatch, hook, generated):
+    """The engine calls rule packs' generated code directly, past the hook caller: should that
+    code ever raise, the advice still comes, incomplete, naming the pack and the hook."""
+    engine = engine_of(make_app(RULES_DIR=str(ROOT / "rules")))
+    questionnaire = {"steps": [{"questions": [
+        {"id": q.id, "kind": q.kind, "required": q.required, "min": q.min, "max": q.max,
+         "options": [{"id": option} for option in q.option_ids()]} for q in engine.ordered_questions]}]}
+    answers = engine.validate_answers(packgen.fit_answers(questionnaire))
+    owner = next(impl.plugin for impl in getattr(engine.manager.hook, hook).get_hookimpls()
+                 if isinstance(impl.plugin, RulePack) and getattr(impl.plugin, generated) is not None
+                 and impl.plugin.data["risks" if hook == "assess_risks" else
+                                       "conditions" if hook == "success_conditions" else "rules"])
+
+    def broken(*args):
+        raise ZeroDivisionError("generated code failed")
+
+    monkeypatch.setattr(owner, generated, broken)
+    advice = engine.advise_valid(answers, "en")
+    assert advice.incomplete
+    assert [(f.plugin, f.hook) for f in advice.failed_plugins] == [(owner.id, hook)]
+    assert "ZeroDivisionError: generated code failed" in advice.failed_plugins[0].error
+    assert advice.ranking and advice.recommended
+
+
 # --- The cache -------------------------------------------------------------------------------
 
 
@@ -300,7 +327,8 @@ def test_hostile_ids_and_texts_stay_data_in_the_generated_source(make_app, write
     assert not (tmp_path / "PWNED").exists()
     allowed = {"a", "day", "T", "fired", "add", "R", "D", "_M", "_compare", "_in_force", "frozenset", "dict", "len",
                "score", "RULE_READS", "RISK_READS", "CONDITION_READS", "RISKS", "CONDITIONS", "FORMS", "OPEN",
-               "_and3", "_or3", "_not3"}
+               "_and3", "_or3", "_not3", "assess", "conditions", "recommended", "found", "finding",
+               "F", "W", "RD", "CF", "C", "I", "unchecked", "fired"}
     for path in cache_files(cache, ".py"):
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
@@ -312,7 +340,7 @@ def test_hostile_ids_and_texts_stay_data_in_the_generated_source(make_app, write
             if isinstance(node, ast.Call):   # only the helpers, constructors and the few methods used
                 name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
                 assert name in {"frozenset", "dict", "len", "add", "_compare", "_in_force", "get", "isdisjoint",
-                                "issubset", "_and3", "_or3", "_not3"}, name
+                                "issubset", "_and3", "_or3", "_not3", "W"}, name
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert "__import__" not in node.value or node.value in (HOSTILE_ID, HOSTILE_OPTION), node.value
         assert "getcwd" not in source and "SystemExit" not in source   # texts never enter the source
