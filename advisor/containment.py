@@ -136,11 +136,11 @@ class HookCaller:
                     items = self._call_bounded(impl, kind, budget, kwargs)
             except PluginTimeout:
                 budget.exceeded = True
-                self._failed(impl.plugin, hook_name, f"abandoned: it overran {budget.describe()}", failures)
+                self._failed(impl.plugin, hook_name, f"abandoned: it overran {budget.describe()}", failures, kind="time")
                 continue
             except _Skipped:
                 budget.exceeded = True
-                self._failed(impl.plugin, hook_name, f"not called: {budget.describe()} was spent", failures)
+                self._failed(impl.plugin, hook_name, f"not called: {budget.describe()} was spent", failures, kind="time")
                 continue
             except CONTAINED as exc:
                 self._failed(impl.plugin, hook_name, f"{type(exc).__name__}: {exc}", failures,
@@ -168,9 +168,9 @@ class HookCaller:
 
     @staticmethod
     def _failed(plugin: str, hook_name: str, error: str, failures: list[PluginFailure], *,
-                exc_info: bool = False) -> None:
+                exc_info: bool = False, kind: str = "error") -> None:
         log.error("plugin '%s' failed in %s: %s", plugin, hook_name, error, exc_info=exc_info)
-        failures.append(PluginFailure(plugin, hook_name, error))
+        failures.append(PluginFailure(plugin, hook_name, error, kind))
 
     def check(self, plugin: str, kind: type, value: Any) -> Sequence[Any]:
         """`value` if it is a list of well-formed `kind` items; raises :class:`ShapeError`."""

@@ -86,7 +86,7 @@ class Engine:
     ) -> None:
         self.manager: pluggy.PluginManager = loaded.manager
         self.plugins: list[PluginInfo] = loaded.infos
-        self.load_failures = tuple(PluginFailure(s.name, "load", s.error) for s in loaded.skipped)
+        self.load_failures = tuple(PluginFailure(s.name, "load", s.error, kind="load") for s in loaded.skipped)
         """Broken plugins left out at start-up: every advice names them and is incomplete."""
         self.tie_margin = tie_margin
         self.strict = strict

@@ -233,9 +233,15 @@ class Ruleset:
 
 @dataclass(frozen=True, slots=True)
 class PluginFailure:
+    """A plugin whose hook gave nothing usable for this advice: its rules are missing from it."""
+
     plugin: str
     hook: str
     error: str
+    kind: str = "error"
+    """How it failed: ``"error"`` (raised or returned a wrong shape), ``"time"`` (overran the
+    advice's time budget, or was not called because the budget was spent), ``"load"`` (never
+    loaded). Metrics and the advice page tell the kinds apart by this, never by the wording."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ every test compares before and after."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -114,7 +116,16 @@ class Failing:
 class Overrunning:
     @hookimpl
     def assess_risks(self, answers):
-        raise TimeoutError("the advice's time budget ran out")
+        time.sleep(1)  # past the advice's time budget (300 ms below): the engine abandons it
+        return []
+
+
+class WordyFailing:
+    """Raises with words an overrun might use: it raised all the same, and counts as a failure."""
+
+    @hookimpl
+    def score_forms(self, answers):
+        raise TimeoutError("abandoned: the upstream time budget ran out")
 
 
 class Scoring:
@@ -124,8 +135,9 @@ class Scoring:
 
 
 def test_plugin_failures_and_overruns_are_counted_by_plugin(make_app):
-    app = make_app(RULES_DIR=str(MINI_PACKS), METRICS_ENABLED=True,
-                   PLUGINS_EXTRA=[("failing", Failing()), ("overrunning", Overrunning()), ("scoring", Scoring())])
+    app = make_app(RULES_DIR=str(MINI_PACKS), METRICS_ENABLED=True, ADVICE_TIME_BUDGET_MS=300,
+                   PLUGINS_EXTRA=[("failing", Failing()), ("overrunning", Overrunning()), ("scoring", Scoring()),
+                                  ("wordy", WordyFailing())])
     client = app.test_client()
     before = samples(client)
     advice = client.post("/api/v1/advice", json=ANSWERS)
@@ -133,7 +145,8 @@ def test_plugin_failures_and_overruns_are_counted_by_plugin(make_app):
     after = samples(client)
     failures = ("advisor_plugin_failures_total", {"plugin": "failing", "hook": "score_forms"})
     overruns = ("advisor_plugin_overruns_total", {"plugin": "overrunning", "hook": "assess_risks"})
-    for name, labels in (failures, overruns):
+    wordy = ("advisor_plugin_failures_total", {"plugin": "wordy", "hook": "score_forms"})
+    for name, labels in (failures, overruns, wordy):
         assert value(after, name, **labels) - value(before, name, **labels) == 1
     # Each counted as what it was, and a plugin that worked is in neither.
     assert value(after, "advisor_plugin_overruns_total", plugin="failing", hook="score_forms") == 0

@@ -38,9 +38,6 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 TOKEN_MIN_LENGTH = 24
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; an advice takes ~20 ms on two workers, alternatives and pages up to a few hundred."""
-OVERRUN_MARKER = "time budget"
-"""What the failure of a call abandoned (or skipped) by the advice's time budget
-(``ADVICE_TIME_BUDGET_MS``, advisor.containment) says; a PluginFailure has no kind of its own."""
 
 REQUESTS = Counter("advisor_http_requests", "HTTP requests answered, by route template, method and status.",
                    ["route", "method", "status"])
@@ -135,7 +132,7 @@ def count_plugin_failures(failures: Iterable[PluginFailure]) -> None:
 
 def is_overrun(failure: PluginFailure) -> bool:
     """Whether a failure is a call the time budget abandoned or skipped rather than one that raised."""
-    return OVERRUN_MARKER in failure.error
+    return failure.kind == "time"
 
 
 _request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
